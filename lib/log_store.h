@@ -1,0 +1,51 @@
+/* Storage seam: where a log keeps its state across restarts.
+ *
+ * The engine (log_engine.c) tells the store which bits changed and when
+ * the kernel asks for a flush; the store decides what to write. A core log
+ * has no store (NULL). The disk store (store_disk.c) implements the
+ * on-disk format in doc/format.md over a struct blockdev.
+ *
+ * Bit meanings, as the engine keeps them (the kernel's dm-log semantics):
+ *   clean:   1 = no write of this node may be in flight (kernel clean bit)
+ *   in_sync: 1 = legs hold the same data for the region
+ * The store persists "dirty" = !clean in this node's slot and
+ * "out of sync" = !in_sync in the shared area. */
+#ifndef DMLOG_LOG_STORE_H
+#define DMLOG_LOG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bitmap;
+struct log_store;
+
+enum store_bit { STORE_BIT_CLEAN, STORE_BIT_SYNC };
+
+struct log_store_ops {
+	/* RESUME: read the device. Regions dirty in any slot or out of sync
+	 * in the shared area come back with in_sync = 0 (durably merged
+	 * before returning); bad blocks count as all dirty. Also makes the
+	 * kernel-format header invalid for as long as the store is live.
+	 * in_sync has region_count bits. 0 or -errno. */
+	int (*load)(struct log_store *s, struct bitmap *in_sync);
+	/* A bit changed in the engine (called for every change). */
+	void (*note)(struct log_store *s, enum store_bit which, uint64_t region);
+	/* FLUSH: every noted change is durable when this returns 0. */
+	int (*flush)(struct log_store *s, const struct bitmap *clean,
+		     const struct bitmap *in_sync);
+	/* DTR. With handoff (the mirror was suspended and no other instance
+	 * of this log is live), also write a valid kernel "disk" log header
+	 * and clean bitmap (clean && in_sync) so the kernel's own disk log
+	 * can take the device over without a full resync. */
+	int (*close)(struct log_store *s, const struct bitmap *clean,
+		     const struct bitmap *in_sync, bool handoff);
+	void (*destroy)(struct log_store *s);
+};
+
+struct log_store {
+	const struct log_store_ops *ops;
+	char dev_name[32];	/* "major:minor" for status and CTR reply */
+	bool failed;		/* an I/O error happened: status shows 'D' */
+};
+
+#endif
