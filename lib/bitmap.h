@@ -51,7 +51,7 @@ int bitmap_copy(struct bitmap *dst, const struct bitmap *src);
 
 /* Little-endian bit order, as on disk: bit n is byte n/8, bit n%8.
  * first_bit must be a multiple of 8; bits past the end read as 0 and are
- * ignored on import. Import returns 0 or -ENOMEM. */
+ * ignored on import. Import returns 0, -ENOMEM or -EINVAL. */
 void bitmap_export(const struct bitmap *bm, uint64_t first_bit,
 		   uint8_t *out, size_t nbytes);
 int bitmap_import(struct bitmap *bm, uint64_t first_bit,
