@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/dm-ioctl.h>
+#include <linux/dm-log-userspace.h>
 
 #include "ctr_parse.h"
 
@@ -45,6 +46,8 @@ struct dmlog_log {
 	struct bitmap *recovering;	/* handed out by GET_RESYNC_WORK */
 	uint64_t sync_search;		/* resync cursor */
 	bool touched;			/* marks/clears since last flush */
+	bool flush_failed;		/* the store failed a flush: stop
+					 * clearing (dm-log.c does too) */
 
 	struct log_store *store;	/* NULL for core logs */
 	struct lockmgr *lm;
