@@ -30,7 +30,7 @@ BUSYBOX=${DMLOG_VM_BUSYBOX:-/bin/busybox}
 INITRD_MODULES=(virtio_pci 9pnet_virtio 9p overlay virtio_blk)
 
 [[ -f $CACHE/kernel.env ]] || die "no kernel in $CACHE (kernel.env missing): run test/vm/fetch-kernel.sh first"
-KVER= KROOT= MODDIR=
+KVER='' KROOT='' MODDIR=''
 # shellcheck source=/dev/null
 . "$CACHE/kernel.env"
 [[ -n $KVER && -d $MODDIR && -f $KROOT/.dmlog-ready ]] ||
