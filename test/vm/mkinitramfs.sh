@@ -139,6 +139,7 @@ for arg in $(cat /proc/cmdline); do
     case $arg in
     dmlog.script=*) script=${arg#dmlog.script=} ;;
     dmlog.moddir=*) MODDIR=${arg#dmlog.moddir=} ;;
+    dmlog.share[0-9]*=*) tag=${arg%%=*}; echo "${tag#dmlog.} ${arg#*=}" >>/etc/shares ;;
     esac
 done
 
@@ -169,6 +170,14 @@ ln -sfn /proc/self/fd $n/dev/fd
 ln -sfn /proc/self/fd/0 $n/dev/stdin
 ln -sfn /proc/self/fd/1 $n/dev/stdout
 ln -sfn /proc/self/fd/2 $n/dev/stderr
+# Host directories hidden by the tmpfs mounts above (e.g. a clone in /tmp),
+# shared again read-only at the same path.
+if [ -f /etc/shares ]; then
+    while read -r tag path; do
+        mkdir -p "$n$path" && mount -t 9p -o "$opts,ro" "$tag" "$n$path" ||
+            die "cannot mount share $tag on $path"
+    done </etc/shares
+fi
 mkdir -p $n/results
 mount -t 9p -o "$opts" results $n/results ||
     die "cannot mount the results share (qemu -virtfs ...,mount_tag=results missing?)"

@@ -20,6 +20,10 @@ options:
   --results DIR      host directory shared writable as /results in the guest
                      (default: a new ${TMPDIR:-/tmp}/dmlog-vm.XXXXXX); receives
                      console.log, output.log, dmesg.log, exit-code
+  --share DIR        make host directory DIR visible read-only at the same path
+                     (only needed under /tmp, which the guest replaces; the
+                     script's directory, test/vm, DMLOG_BUILD and the kernel
+                     modules are shared automatically when they are there)
   --env NAME=VALUE   export NAME=VALUE to SCRIPT (repeatable); every DMLOG_*
                      variable of the caller's environment is passed too
   --mem MB           guest memory (default 1024)
@@ -40,7 +44,7 @@ EOF
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 CACHE=${DMLOG_VM_CACHE:-/var/cache/dmlog-vm}
 
-disks=() envs=() qargs=()
+disks=() envs=() qargs=() shares=() user_shares=()
 timeout=${DMLOG_VM_TIMEOUT:-300}
 results='' mem=1024 append='' pidfile='' console=0 interactive=0
 while (($#)); do
@@ -48,6 +52,7 @@ while (($#)); do
     --disk) (($# >= 2)) || { usage >&2; exit 2; }; disks+=("$2"); shift 2 ;;
     --timeout) (($# >= 2)) || { usage >&2; exit 2; }; timeout=$2; shift 2 ;;
     --results) (($# >= 2)) || { usage >&2; exit 2; }; results=$2; shift 2 ;;
+    --share) (($# >= 2)) || { usage >&2; exit 2; }; user_shares+=("$2"); shift 2 ;;
     --env) (($# >= 2)) || { usage >&2; exit 2; }; envs+=("$2"); shift 2 ;;
     --mem) (($# >= 2)) || { usage >&2; exit 2; }; mem=$2; shift 2 ;;
     --append) (($# >= 2)) || { usage >&2; exit 2; }; append+=" $2"; shift 2 ;;
@@ -82,13 +87,6 @@ initrd=$("$here/mkinitramfs.sh") || die "mkinitramfs.sh failed"
 # ---- the script: a host path the guest can see --------------------------------
 [[ $script == /* ]] || script=$(readlink -f -- "$script")
 [[ -f $script ]] || die "script $script not found"
-hidden_in_guest() { # PATH: true if the guest mounts something over it
-    case $1 in
-    /tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /results/*) return 0 ;;
-    esac
-    return 1
-}
-hidden_in_guest "$script" && die "$script is under a directory the guest replaces (/tmp, /run, /dev, ...): put it elsewhere"
 [[ $script != *[[:space:]]* ]] || die "script path must not contain white space: $script"
 
 for d in "${disks[@]}"; do
@@ -98,9 +96,40 @@ done
 
 DMLOG_BUILD=${DMLOG_BUILD:-$(cd "$here/../.." && pwd)}
 DMLOG_BUILD=$(readlink -f "$DMLOG_BUILD")
-if hidden_in_guest "$DMLOG_BUILD/"; then
-    printf '%s: warning: DMLOG_BUILD=%s is not visible in the guest\n' "$prog" "$DMLOG_BUILD" >&2
-fi
+
+# The guest mounts fresh tmpfs on /tmp, /run, /dev/shm (and its own /dev,
+# /proc, /sys), hiding those host directories. Host directories the guest
+# needs that live under /tmp (a CI clone, a build tree, the kernel cache) are
+# shared again, read-only, at the same path (extra 9p shares).
+add_share() { # DIR
+    local d s
+    d=$(readlink -f "$1")
+    [[ -d $d ]] || die "--share $1: not a directory"
+    [[ $d != *[[:space:],]* ]] || die "shared directory must not contain white space or commas: $d"
+    case $d/ in
+    /run/* | /dev/* | /proc/* | /sys/* | /results/*) die "cannot share $d: the guest mounts its own file systems there" ;;
+    /tmp/) die "cannot share all of /tmp" ;;
+    esac
+    for s in "${shares[@]}"; do
+        [[ $d/ == "$s"/* ]] && return 0 # already inside a shared directory
+    done
+    shares+=("$d")
+}
+needs_share() { # PATH: true if PATH is under /tmp, which the guest hides
+    [[ $1 == /tmp/* ]]
+}
+wanted=("${user_shares[@]}")
+for p in "$(dirname "$script")" "$here" "$DMLOG_BUILD" "$MODDIR"; do
+    case $p/ in
+    /run/* | /dev/* | /proc/* | /sys/* | /results/*) die "$p is hidden in the guest (it mounts its own file systems there): use another place" ;;
+    esac
+    if needs_share "$p/" && [[ -d $p ]]; then wanted+=("$p"); fi
+done
+# Shortest first, so that a directory inside another shared one is not shared twice.
+while IFS= read -r p; do
+    [[ -n $p ]] && add_share "$p"
+done < <(for p in "${wanted[@]}"; do printf '%s\t%s\n' "${#p}" "$p"; done | sort -n | cut -f2-)
+((${#shares[@]} <= 8)) || die "too many shared directories (${#shares[@]}; at most 8)"
 
 # ---- results directory ----------------------------------------------------------
 if [[ -z $results ]]; then
@@ -140,12 +169,17 @@ q() { # shell-quote for the guest's /bin/sh
 } >"$results/guest.env"
 
 # ---- qemu ---------------------------------------------------------------------------
+kargs="console=ttyS0 quiet panic=-1 mitigations=off dmlog.script=$script dmlog.moddir=$MODDIR"
+for i in "${!shares[@]}"; do kargs+=" dmlog.share$i=${shares[i]}"; done
 cmd=("$QEMU" -machine q35 -accel tcg -m "$mem" -smp 1 -nographic -no-reboot
     -kernel "$VMLINUZ" -initrd "$initrd"
-    -append "console=ttyS0 quiet panic=-1 mitigations=off dmlog.script=$script dmlog.moddir=$MODDIR$append"
+    -append "$kargs$append"
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
     -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
     -nic none)
+for i in "${!shares[@]}"; do
+    cmd+=(-virtfs "local,path=${shares[i]},mount_tag=share$i,security_model=none,readonly=on,multidevs=remap")
+done
 for d in "${disks[@]}"; do
     cmd+=(-drive "file=$d,format=raw,if=virtio,cache=none,file.locking=off")
 done
