@@ -1,0 +1,121 @@
+/* Decode, dispatch, reply (see requests.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmlog_log.h"
+#include "event_loop.h"
+#include "log_server.h"
+#include "ratelimit.h"
+#include "requests.h"
+#include "ulog_codec.h"
+
+struct requests {
+	struct log_server *srv;
+	struct ratelimit bad_rl;	/* dropped / rejected frames */
+	struct ratelimit send_rl;	/* replies that could not be built */
+};
+
+struct requests *requests_new(struct log_server *srv)
+{
+	struct requests *rq = calloc(1, sizeof(*rq));
+
+	if (!rq)
+		return NULL;
+	rq->srv = srv;
+	rq->bad_rl = (struct ratelimit)RATELIMIT_INIT(60000, 10);
+	rq->send_rl = (struct ratelimit)RATELIMIT_INIT(60000, 10);
+	return rq;
+}
+
+void requests_free(struct requests *rq)
+{
+	free(rq);
+}
+
+static void describe_peer(const struct transport *t,
+			  const struct transport_peer *p, char *buf,
+			  size_t len)
+{
+	if (!strcmp(t->ops->name, "kernel"))
+		snprintf(buf, len, "the kernel");
+	else
+		snprintf(buf, len, "%s client pid %d", t->ops->name,
+			 (int)p->pid);
+}
+
+static bool bad_log_ok(struct ratelimit *rl)
+{
+	unsigned missed;
+	bool ok = ratelimit_allow(rl, el_now_ms(), &missed);
+
+	if (missed)
+		log_warn("%u more malformed requests not logged", missed);
+	return ok;
+}
+
+static void reply(struct requests *rq, struct transport *t,
+		  const struct transport_peer *from, const struct ulog_msg *m,
+		  int error, const void *data, size_t data_len)
+{
+	uint64_t buf[(ULOG_MAX_FRAME + 7) / 8];
+	size_t n;
+
+	n = ulog_encode_reply(buf, sizeof(buf), m, error, data, data_len);
+	if (n == 0) {
+		/* Too big for the kernel's buffer: say so instead. */
+		if (bad_log_ok(&rq->send_rl))
+			log_err("%s reply for %s is too large (%zu bytes); "
+				"answering -ENOSPC", ulog_type_name(m->type),
+				m->req.uuid, data_len);
+		n = ulog_encode_reply(buf, sizeof(buf), m, -ENOSPC, NULL, 0);
+		if (n == 0)
+			return;
+	}
+	t->ops->send(t, from, buf, n);
+}
+
+static void log_bad(struct requests *rq, const struct transport *t,
+		    const struct transport_peer *from, const char *what,
+		    const char *why)
+{
+	char peer[64];
+
+	if (!bad_log_ok(&rq->bad_rl))
+		return;
+	describe_peer(t, from, peer, sizeof(peer));
+	log_warn("%s a request from %s: %s", what, peer, why);
+}
+
+void requests_frame(void *ctx, struct transport *t,
+		    const struct transport_peer *from, const void *frame,
+		    size_t len)
+{
+	struct requests *rq = ctx;
+	uint64_t out[(ULOG_MAX_PAYLOAD + 7) / 8];
+	struct ulog_msg m;
+	size_t out_len = 0;
+	char why[160] = "";
+	int err;
+
+	switch (ulog_decode(frame, len, &m, why, sizeof(why))) {
+	case ULOG_DROP:
+		log_bad(rq, t, from, "dropped", why);
+		return;
+	case ULOG_REJECT:
+		log_bad(rq, t, from, "rejected", why);
+		reply(rq, t, from, &m, m.req.error, NULL, 0);
+		return;
+	case ULOG_OK:
+		break;
+	}
+	err = log_server_handle(rq->srv, &m, out, sizeof(out), &out_len);
+	if (out_len > sizeof(out))
+		out_len = 0;	/* cannot happen; never send past out */
+	log_debug("%s %.*s luid %" PRIu64 " seq %u: %d, %zu bytes",
+		  ulog_type_name(m.type), (int)sizeof(m.req.uuid), m.req.uuid,
+		  (uint64_t)m.req.luid, m.req.seq, err, out_len);
+	reply(rq, t, from, &m, err, out, err ? 0 : out_len);
+}
