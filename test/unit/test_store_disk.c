@@ -1262,6 +1262,46 @@ static void test_crash_during_load(void **state)
 	}
 }
 
+/* A kernel area of several I/O chunks (2^22 + 13 regions: 512 KiB of
+ * kernel bitmap): import, handoff and re-import across chunk borders. */
+static void test_big_kernel_area(void **state)
+{
+	const uint64_t r = (1ull << 22) + 13;
+	const uint64_t changed[] = { 300000, 2000000, r - 1 };
+	struct fx f;
+	struct bitmap *want;
+	uint64_t expect = 0;
+
+	(void)state;
+	fx_init(&f, r, 1);
+	write_kernel_image(&f, 2, r, 77, r);
+	for (uint64_t i = 0; i < r; i++)
+		expect += kbit(&f, i);
+	fx_open_load(&f, CTR_SYNC_DEFAULT);
+	assert_int_equal(bitmap_weight(f.in_sync), expect);
+	for (uint64_t i = 0; i < r; i++)
+		assert_int_equal(bitmap_test(f.in_sync, i), kbit(&f, i));
+	want = bitmap_new(r, false);
+	assert_non_null(want);
+	assert_int_equal(bitmap_copy(want, f.in_sync), 0);
+	set_sync(&f, changed[0], false);
+	mark(&f, changed[1]);
+	set_sync(&f, changed[2], false);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(bitmap_clear(want, changed[i]), 0);
+	/* scribble over the kernel bitmap: the handoff rewrites all of it */
+	memset(img(&f) + 4096, 0xA5, (r + 7) / 8 - 3072);
+	fx_close(&f, true);
+	for (uint64_t i = 0; i < r; i++)
+		assert_int_equal(kbit(&f, i), bitmap_test(want, i));
+	fx_open_load(&f, CTR_SYNC_DEFAULT);
+	assert_int_equal(bitmap_weight(f.in_sync), bitmap_weight(want));
+	for (uint64_t i = 0; i < r; i++)
+		assert_int_equal(bitmap_test(f.in_sync, i), bitmap_test(want, i));
+	bitmap_free(want);
+	fx_fini(&f);
+}
+
 /* ---------------------------------------------------------------- */
 /* Random operations against a model, with crashes */
 
@@ -1545,6 +1585,7 @@ int main(void)
 		cmocka_unit_test(test_handoff_roundtrip),
 		cmocka_unit_test(test_handoff_crash_safe),
 		cmocka_unit_test(test_crash_during_load),
+		cmocka_unit_test(test_big_kernel_area),
 		cmocka_unit_test(test_random_crashes_against_model),
 		cmocka_unit_test(test_blockdev_file_basics),
 		cmocka_unit_test(test_blockdev_file_errors),
