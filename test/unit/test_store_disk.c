@@ -1418,6 +1418,21 @@ static void test_random_crashes_against_model(void **state)
 /* ---------------------------------------------------------------- */
 /* blockdev_file */
 
+/* The temporary file of the running test; removed by its teardown even
+ * when an assertion failed. */
+static char *tmp_path;
+
+static int remove_temp(void **state)
+{
+	(void)state;
+	if (tmp_path) {
+		unlink(tmp_path);
+		free(tmp_path);
+		tmp_path = NULL;
+	}
+	return 0;
+}
+
 static char *temp_file(uint64_t size)
 {
 	static const char *const dirs[] = { "/var/tmp", "/tmp", "." };
@@ -1433,6 +1448,7 @@ static char *temp_file(uint64_t size)
 			free(path);
 			continue;
 		}
+		tmp_path = path;
 		assert_int_equal(ftruncate(fd, (off_t)size), 0);
 		close(fd);
 		return path;
@@ -1486,8 +1502,6 @@ static void test_blockdev_file_basics(void **state)
 		assert_memory_equal(buf, w, 16);
 		fclose(fp);
 	}
-	unlink(path);
-	free(path);
 	free(w);
 	free(r);
 }
@@ -1555,8 +1569,6 @@ static void test_store_on_file(void **state)
 	st->ops->destroy(st);
 	bitmap_free(clean);
 	bitmap_free(in_sync);
-	unlink(path);
-	free(path);
 }
 
 int main(void)
@@ -1587,9 +1599,9 @@ int main(void)
 		cmocka_unit_test(test_crash_during_load),
 		cmocka_unit_test(test_big_kernel_area),
 		cmocka_unit_test(test_random_crashes_against_model),
-		cmocka_unit_test(test_blockdev_file_basics),
+		cmocka_unit_test_teardown(test_blockdev_file_basics, remove_temp),
 		cmocka_unit_test(test_blockdev_file_errors),
-		cmocka_unit_test(test_store_on_file),
+		cmocka_unit_test_teardown(test_store_on_file, remove_temp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
