@@ -39,7 +39,7 @@ static void list_live(const struct dmlogd *d)
 
 	for (i = 0; (log = log_server_at(d->srv, i)); i++)
 		if (is_live(log))
-			log_warn("live log %s (luid %" PRIu64 ")", log->uuid,
+			log_warn("live log %s (luid 0x%" PRIx64 ")", log->uuid,
 				 log->luid);
 }
 
@@ -137,7 +137,7 @@ static void on_dump(struct event_loop *el, int signo, void *ctx)
 	for (i = 0; (log = log_server_at(d->srv, i)); i++) {
 		if (log_status_info(log, info, sizeof(info)) < 0)
 			strcpy(info, "?");
-		log_notice("log %s luid %" PRIu64 ": %s, %s, in sync %" PRIu64
+		log_notice("log %s luid 0x%" PRIx64 ": %s, %s, in sync %" PRIu64
 			   "/%" PRIu64 ", status \"%s\"", log->uuid, log->luid,
 			   log->params.type_name, state_name(log->state),
 			   log_sync_count(log), log_region_count(log), info);
