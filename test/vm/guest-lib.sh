@@ -293,3 +293,152 @@ power_cut() { # [EXIT_STATUS=0]: record the status, then reset the guest at once
     printf 'power_cut: sysrq reset did not happen\n' >&2
     exit 125
 }
+
+# ---------------------------------------------------------------- dmlogd scenarios
+# Helpers shared by the dmlogd-*.sh scenarios (all guest side).
+
+new_uuid() { cat /proc/sys/kernel/random/uuid; }
+
+dev_mm() { # DEV: print "major:minor" of a block device
+    local t
+    t=$(stat -L -c '%t %T' "$1") || return 1
+    set -- $t
+    printf '%d:%d\n' "0x$1" "0x$2"
+}
+
+ones() { # N: print N '1' characters (an all-clean bitmap string)
+    local s='' i
+    for ((i = 0; i < $1; i++)); do s+=1; done
+    printf '%s\n' "$s"
+}
+
+popcount() { # BITSTRING: number of '1' characters
+    local s=${1//0/}
+    printf '%d\n' "${#s}"
+}
+
+status_matches() { # NAME REGEX: `dmsetup status NAME` matches the extended REGEX
+    local s
+    s=$(dmsetup status "$1") || return 1
+    [[ $s =~ $2 ]] && return 0
+    printf 'status of %s: "%s" (wanted /%s/)\n' "$1" "$s" "$2" >&2
+    return 1
+}
+
+wait_until() { # TIMEOUT CMD [ARGS...]: poll CMD every 0.2 s until it succeeds
+    local timeout=$1 deadline
+    shift
+    deadline=$((SECONDS + timeout))
+    until "$@" 2>/dev/null; do
+        if ((SECONDS >= deadline)); then
+            printf 'wait_until: "%s" still failing after %ss\n' "$*" "$timeout" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# The kernel "disk" log area (dm-log.c; doc/format.md section 3): header at 0,
+# clean bitmap at 1024; the dmlog superblock at 512.
+klog_header() { # DEV: print "<magic hex> <version> <nr_regions>" of the header at byte 0
+    local w
+    w=$(dd if="$1" iflag=direct bs=4096 count=1 status=none | od -An -v -tu4 -N16) || return 1
+    set -- $w
+    printf '%08x %u %u\n' "$1" "$2" "$(($3 + ($4 << 32)))"
+}
+
+klog_valid_header() { # DEV NREGIONS: a valid kernel disk-log header (MiRr, version 2, NREGIONS)
+    local h
+    h=$(klog_header "$1") || return 1
+    [[ $h == "4d695272 2 $2" ]] && return 0
+    printf 'klog_valid_header: %s has header "%s", wanted "4d695272 2 %s"\n' "$1" "$h" "$2" >&2
+    return 1
+}
+
+klog_clean_bits() { # DEV NREGIONS: print the kernel clean bitmap as 0/1 characters, region 0 first
+    local bytes b i n=$2 out=''
+    bytes=$(dd if="$1" iflag=direct bs=4096 count=$(((1024 + (n + 7) / 8 + 4095) / 4096)) status=none |
+        od -An -v -tu1 -j1024 -N$(((n + 7) / 8))) || return 1
+    for b in $bytes; do
+        for ((i = 0; i < 8 && ${#out} < n; i++)); do out+=$(((b >> i) & 1)); done
+    done
+    printf '%s\n' "$out"
+}
+
+dmlog_sb_magic() { # DEV: print the 8-byte magic at byte 512 ("DMLOGSB" when dmlog formatted it)
+    dd if="$1" iflag=direct bs=4096 count=1 status=none | od -An -v -c -j512 -N7 | tr -d ' \n'
+    echo
+}
+
+dmlog_sb_state() { # DEV: the dmlog superblock state (1 CLEAN, 2 ACTIVE)
+    dd if="$1" iflag=direct bs=4096 count=1 status=none | od -An -v -tu4 -j528 -N4 | tr -d ' \n'
+    echo
+}
+
+dmlogd_port() { # print the netlink port id the running dmlogd announced in $DMLOGD_LOG
+    sed -n 's/.*kernel transport: listening on netlink connector .*, port id \([0-9]*\).*/\1/p' "$DMLOGD_LOG" | tail -n 1
+}
+
+dmesg_mark() { dmesg | wc -l; } # print a mark for dmesg_since
+dmesg_since() { dmesg | tail -n +"$(($1 + 1))"; } # MARK: kernel messages after the mark
+
+no_io_errors_since() { # MARK: no error/failure message in dmesg since MARK
+    # (dm-log-userspace's "Userspace log server not found." is the expected
+    # sign of a daemon restart, not an error the mirror sees.)
+    local bad
+    bad=$(dmesg_since "$1" | grep -Ei 'error|fail|dead' | grep -v 'Userspace log server not found') || true
+    [[ -z $bad ]] && return 0
+    printf 'kernel reported errors:\n%s\n' "$bad" >&2
+    return 1
+}
+
+# Background writer: O_DIRECT writes of random data (4..64 KiB, 4 KiB aligned)
+# at random places in [FIRST_KB, FIRST_KB + SPAN_KB) of DEV, each also applied
+# to the EXPECTED file (same offsets), until bg_writer_stop. Every dd's status
+# goes to $BGW_DIR/log ("<n> <rc>"), so a test can check that none failed
+# and that writes progress.
+BGW_DIR=/tmp/bgwriter
+BGW_PID=''
+bg_writer_start() { # DEV EXPECTED FIRST_KB SPAN_KB [SEED]
+    local dev=$1 exp=$2 first=$3 span=$4 seed=${5:-1}
+    mkdir -p "$BGW_DIR" && rm -f "$BGW_DIR"/{log,stop,chunk}
+    : >"$BGW_DIR/log"
+    (
+        RANDOM=$seed
+        n=0
+        while [[ ! -e $BGW_DIR/stop ]]; do
+            kb=$((4 * (1 + RANDOM % 16)))
+            off=$((first + 4 * (RANDOM % ((span - kb) / 4 + 1))))
+            dd if=/dev/urandom of="$BGW_DIR/chunk" bs=${kb}k count=1 status=none
+            rc=0
+            dd if="$BGW_DIR/chunk" of="$dev" bs=1k seek="$off" oflag=direct conv=notrunc status=none || rc=$?
+            dd if="$BGW_DIR/chunk" of="$exp" bs=1k seek="$off" conv=notrunc status=none
+            n=$((n + 1))
+            echo "$n $rc" >>"$BGW_DIR/log"
+        done
+    ) </dev/null >>"$BGW_DIR/out" 2>&1 &
+    BGW_PID=$!
+}
+bg_writer_count() { wc -l <"$BGW_DIR/log"; } # writes completed so far
+bg_writer_progress() { # N TIMEOUT: wait until N more writes completed
+    local want
+    want=$(($(bg_writer_count) + $1))
+    wait_until "$2" bg_writer_reached "$want"
+}
+bg_writer_reached() { (($(bg_writer_count) >= $1)); }
+bg_writer_stop() { # stop it; returns non-zero if any write failed (prints them)
+    local bad
+    [[ -n $BGW_PID ]] || return 1
+    touch "$BGW_DIR/stop"
+    wait "$BGW_PID"
+    BGW_PID=''
+    bad=$(awk '$2 != 0' "$BGW_DIR/log")
+    [[ -z $bad ]] && return 0
+    printf 'bg_writer: failed writes (n rc):\n%s\n' "$bad" >&2
+    tail -n 5 "$BGW_DIR/out" >&2
+    return 1
+}
+
+same_content() { # DEV FILE: DEV (read with O_DIRECT) holds exactly FILE's bytes
+    cmp <(dd if="$1" iflag=direct bs=1M status=none) "$2" >&2
+}
