@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -37,15 +39,36 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A loop device a test attached, detached even when the test fails. */
+static char test_loop[64];
+
+static void detach_loop(void)
+{
+	char cmd[128];
+
+	if (!test_loop[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", test_loop);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: %s failed\n", cmd);
+	test_loop[0] = '\0';
+}
+
+/* Fails the test when the daemon (built with sanitizers) reported. */
 static int teardown(void **state)
 {
 	struct dmlogd_proc *d = *state;
+	const char *log = dmlogd_log_text(d);
+	int bad = strstr(log, "runtime error:") ||
+		  strstr(log, "AddressSanitizer") ||
+		  strstr(log, "LeakSanitizer");
 
-	if (getenv("DMLOG_TEST_VERBOSE"))
-		fprintf(stderr, "---- dmlogd log ----\n%s", dmlogd_log_text(d));
+	if (bad || getenv("DMLOG_TEST_VERBOSE"))
+		fprintf(stderr, "---- dmlogd log ----\n%s", log);
 	dmlogd_cleanup(d);
+	detach_loop();
 	free(d);
-	return 0;
+	return bad ? -1 : 0;
 }
 
 static void start_ok(struct dmlogd_proc *d, const char *const *extra)
@@ -542,6 +565,269 @@ static void test_restart(void **state)
 	close(fd);
 }
 
+/* ---- disk logs ---- */
+
+#define CTR_DISK_FMT "131072 clustered-disk %s 1024"
+
+/* Recover every region, then write to region 3 and flush: the device
+ * now says "region 3 may differ between the legs". */
+static void disk_log_first_life(int fd, const char *ctr, const char *devname)
+{
+	struct { uint64_t region; int64_t in_sync; } rs = { 0, 1 };
+	struct ulogc_reply r;
+	uint64_t v;
+
+	assert_int_equal(ulogc_call(fd, DM_ULOG_CTR, LUID, UUID, ctr,
+				    strlen(ctr), &r), 0);
+	if (r.error)
+		fail_msg("CTR %s: %s", ctr, strerror(-r.error));
+	/* the kernel is told which device to hold open */
+	assert_int_equal(r.data_len, strlen(devname) + 1);
+	assert_string_equal((char *)r.data, devname);
+	assert_int_equal(req(fd, DM_ULOG_RESUME, NULL, 0, NULL), 0);
+	for (rs.region = 0; rs.region < 128; rs.region++)
+		assert_int_equal(req(fd, DM_ULOG_SET_REGION_SYNC, &rs,
+				     sizeof(rs), NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_FLUSH, NULL, 0, NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), 0);
+	assert_int_equal(v, 128);
+	assert_int_equal(req_region(fd, DM_ULOG_MARK_REGION, 3, NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_FLUSH, NULL, 0, NULL), 0);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_STATUS_INFO, LUID, UUID,
+				    NULL, 0, &r), 0);
+	assert_int_equal(r.error, 0);
+	r.data[r.data_len < sizeof(r.data) ? r.data_len : 0] = '\0';
+	assert_non_null(strstr((char *)r.data, "clustered-disk"));
+	assert_non_null(strstr((char *)r.data, devname));
+}
+
+/* After kill -9 and the kernel's re-CTR: region 3 comes back out of sync
+ * (its write may have reached one leg only), everything else in sync. */
+static void disk_log_after_crash(int fd, const char *ctr)
+{
+	struct { int64_t i; uint64_t r; } work;
+	struct ulogc_reply r;
+	uint64_t v;
+
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), -ESRCH);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_CTR, LUID, UUID, ctr,
+				    strlen(ctr) + 1, &r), 0);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.data_len, 0);
+	assert_int_equal(req(fd, DM_ULOG_RESUME, NULL, 0, NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), 0);
+	assert_int_equal(v, 127);
+	assert_int_equal(req_region(fd, DM_ULOG_IN_SYNC, 3, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_GET_RESYNC_WORK, LUID, UUID,
+				    NULL, 0, &r), 0);
+	assert_int_equal(r.error, 0);
+	memcpy(&work, r.data, sizeof(work));
+	assert_int_equal(work.i, 1);
+	assert_int_equal(work.r, 3);
+}
+
+static void make_image(const char *path, off_t size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+static void test_disk_log_file(void **state)
+{
+	struct dmlogd_proc *d = *state;
+	char img[160], ctr[256], devname[32];
+	struct stat st;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/log.img", d->dir);
+	make_image(img, 16 << 20);
+	assert_int_equal(stat(img, &st), 0);
+	snprintf(ctr, sizeof(ctr), CTR_DISK_FMT, img);
+	snprintf(devname, sizeof(devname), "0:0");	/* not a device */
+
+	/* The usual life of a mirror: resync everything, then a write. */
+	start_ok(d, no_kernel);
+	fd = connect_ok(d);
+	disk_log_first_life(fd, ctr, devname);
+	close(fd);
+	dmlogd_kill(d);
+	start_ok(d, no_kernel);
+	fd = connect_ok(d);
+	disk_log_after_crash(fd, ctr);
+	close(fd);
+
+	/* a device that does not exist: CTR fails, naming it */
+	fd = connect_ok(d);
+	{
+		struct ulogc_reply r;
+		const char *bad = "131072 clustered-disk /nonexistent/dev 1024";
+
+		assert_int_equal(ulogc_call(fd, DM_ULOG_CTR, LUID + 1, UUID,
+					    bad, strlen(bad), &r), 0);
+		assert_int_not_equal(r.error, 0);
+		assert_true(dmlogd_wait_log(d, "/nonexistent/dev", 2000));
+	}
+	close(fd);
+	unlink(img);
+}
+
+/* "major:minor" with no /dev/block (no udev): the daemon makes its own
+ * node. Needs a free loop device. */
+static void test_disk_log_majmin(void **state)
+{
+	struct dmlogd_proc *d = *state;
+	struct { int64_t i; uint64_t r; } work;
+	char img[160], cmd[256], ctr[256], devname[32], node[64];
+	struct ulogc_reply r;
+	struct stat st;
+	uint64_t v;
+	FILE *p;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/log.img", d->dir);
+	make_image(img, 16 << 20);
+	snprintf(cmd, sizeof(cmd), "losetup --find --show %s 2>/dev/null",
+		 img);
+	p = popen(cmd, "r");
+	if (!p || !fgets(test_loop, sizeof(test_loop), p) ||
+	    test_loop[0] != '/') {
+		test_loop[0] = '\0';
+		if (p)
+			pclose(p);
+		skip();		/* no loop devices here */
+	}
+	pclose(p);
+	test_loop[strcspn(test_loop, "\n")] = '\0';
+	assert_int_equal(stat(test_loop, &st), 0);
+	snprintf(devname, sizeof(devname), "%u:%u", major(st.st_rdev),
+		 minor(st.st_rdev));
+	snprintf(ctr, sizeof(ctr), CTR_DISK_FMT, devname);
+	snprintf(node, sizeof(node), "/run/dmlogd/%s", devname);
+
+	start_ok(d, no_kernel);
+	fd = connect_ok(d);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_CTR, LUID, UUID, ctr,
+				    strlen(ctr), &r), 0);
+	if (r.error)
+		fail_msg("CTR %s: %s\n%s", ctr, strerror(-r.error),
+			 dmlogd_log_text(d));
+	assert_string_equal((char *)r.data, devname);
+	if (access("/dev/block", F_OK) != 0) {
+		/* the node dmlogd made for itself */
+		assert_int_equal(stat(node, &st), 0);
+		assert_true(S_ISBLK(st.st_mode));
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	assert_int_equal(req(fd, DM_ULOG_RESUME, NULL, 0, NULL), 0);
+	assert_int_equal(req_region(fd, DM_ULOG_MARK_REGION, 3, NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_FLUSH, NULL, 0, NULL), 0);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_STATUS_INFO, LUID, UUID,
+				    NULL, 0, &r), 0);
+	r.data[r.data_len < sizeof(r.data) ? r.data_len : 0] = '\0';
+	assert_non_null(strstr((char *)r.data, devname));
+	close(fd);
+
+	/* restart: the kernel's re-CTR (NUL-terminated, no reply buffer) */
+	dmlogd_kill(d);
+	start_ok(d, no_kernel);
+	fd = connect_ok(d);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_CTR, LUID, UUID, ctr,
+				    strlen(ctr) + 1, &r), 0);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.data_len, 0);
+	assert_int_equal(req(fd, DM_ULOG_RESUME, NULL, 0, NULL), 0);
+	/* never recovered: still nothing in sync, recovery starts at 0 */
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ulogc_call(fd, DM_ULOG_GET_RESYNC_WORK, LUID, UUID,
+				    NULL, 0, &r), 0);
+	memcpy(&work, r.data, sizeof(work));
+	assert_int_equal(work.i, 1);
+	assert_int_equal(work.r, 0);
+	assert_int_equal(req(fd, DM_ULOG_POSTSUSPEND, NULL, 0, NULL), 0);
+	assert_int_equal(req(fd, DM_ULOG_DTR, NULL, 0, NULL), 0);
+	close(fd);
+	dmlogd_kill(d);
+	detach_loop();
+	unlink(node);
+	unlink(img);
+}
+
+/* ---- as a real daemon: fork, detach, pidfile ---- */
+
+static long read_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+/* Run dmlogd without -f; return the launcher's exit status. */
+static int run_detached(const struct dmlogd_proc *d, const char *sock)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execl(dmlogd_binary(), "dmlogd", "--no-kernel", "-s", sock,
+		      "-p", d->pidfile, "-c", d->conf, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_daemon_mode(void **state)
+{
+	struct dmlogd_proc *d = *state;
+	char other[160];
+	long pid;
+	int fd, i;
+
+	/* the launcher returns once the daemon is ready */
+	assert_int_equal(run_detached(d, d->sock), 0);
+	pid = read_pidfile(d->pidfile);
+	assert_true(pid > 0);
+	assert_int_equal(kill((pid_t)pid, 0), 0);
+	assert_int_equal(getsid((pid_t)pid), (pid_t)pid);	/* setsid */
+	fd = connect_ok(d);
+	ctr_core(fd);
+	close(fd);
+
+	/* a failure after the fork still reaches the launcher's stderr and
+	 * exit status: here the pidfile is taken */
+	snprintf(other, sizeof(other), "%s/other.sock", d->dir);
+	assert_int_equal(run_detached(d, other), 4);
+	assert_non_null(strstr(dmlogd_log_text(d), "already running"));
+
+	/* SIGTERM is refused (a live log), the second one stops it */
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	usleep(200000);
+	assert_int_equal(kill((pid_t)pid, 0), 0);
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	for (i = 0; i < 500 && kill((pid_t)pid, 0) == 0; i++)
+		usleep(10000);
+	assert_int_not_equal(kill((pid_t)pid, 0), 0);
+	assert_int_equal(access(d->pidfile, F_OK), -1);
+	assert_int_equal(access(d->sock, F_OK), -1);
+}
+
 /* ---- command line and config errors ---- */
 
 static void test_startup_errors(void **state)
@@ -583,6 +869,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pidfile_lock, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_log_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disk_log_majmin, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_mode, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_startup_errors, setup,
 						teardown),
 	};

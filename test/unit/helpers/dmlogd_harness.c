@@ -279,7 +279,8 @@ int ulogc_recv(int fd, int timeout_ms, struct ulogc_reply *r)
 	r->request_type = m.req.request_type;
 	r->data_len = m.payload_len < sizeof(r->data) ? m.payload_len
 						      : sizeof(r->data);
-	memcpy(r->data, m.payload, r->data_len);
+	if (r->data_len)
+		memcpy(r->data, m.payload, r->data_len);
 	return 0;
 }
 
