@@ -67,9 +67,10 @@ int log_create(const struct ctr_params *p, const char *uuid, uint64_t luid,
 	log->store = store;
 	log->lm = lm;
 	log->clean = bitmap_new(p->region_count, true);
+	log->idle = bitmap_new(p->region_count, true);
 	log->in_sync = bitmap_new(p->region_count, p->sync == CTR_SYNC_NONE);
 	log->recovering = bitmap_new(p->region_count, false);
-	if (!log->clean || !log->in_sync || !log->recovering)
+	if (!log->clean || !log->idle || !log->in_sync || !log->recovering)
 		goto nomem;
 	*out = log;
 	return 0;
@@ -91,7 +92,7 @@ void log_destroy(struct dmlog_log *log, bool handoff)
 		/* A log that never resumed never read the device: it has
 		 * nothing to hand back. */
 		if (log->state != LOG_CONSTRUCTED &&
-		    log->store->ops->close(log->store, log->clean,
+		    log->store->ops->close(log->store, log->idle,
 					   log->in_sync, handoff))
 			log_err("%s: closing the log device failed: "
 				"the next user resyncs what it cannot trust",
@@ -99,6 +100,7 @@ void log_destroy(struct dmlog_log *log, bool handoff)
 		log->store->ops->destroy(log->store);
 	}
 	bitmap_free(log->clean);
+	bitmap_free(log->idle);
 	bitmap_free(log->in_sync);
 	bitmap_free(log->recovering);
 	free(log);
@@ -164,13 +166,15 @@ static void note(struct dmlog_log *log, enum store_bit which, uint64_t region)
 		log->store->ops->note(log->store, which, region);
 }
 
+/* MARK (clean = false) or CLEAR (clean = true) of one region: the kernel's
+ * clean bit, and this node's mark as the store persists it. */
 static int set_clean(struct dmlog_log *log, uint64_t region, bool clean)
 {
-	int r;
+	int r = bitmap_assign(log->clean, region, clean);
 
-	if (bitmap_test(log->clean, region) == clean)
-		return 0;
-	r = bitmap_assign(log->clean, region, clean);
+	if (r || bitmap_test(log->idle, region) == clean)
+		return r;
+	r = bitmap_assign(log->idle, region, clean);
 	if (r)
 		return r;
 	log->touched = true;
@@ -248,7 +252,7 @@ static int req_flush(struct dmlog_log *log, const void *in, size_t in_len)
 	 * loses marks. Never built into dmlogd. */
 	return 0;
 #endif
-	r = log->store->ops->flush(log->store, log->clean, log->in_sync);
+	r = log->store->ops->flush(log->store, log->idle, log->in_sync);
 	if (r) {
 		log->flush_failed = true;
 		log_err("%s: flush to log device %s failed: %s", log->uuid,
@@ -356,6 +360,8 @@ static int req_resume(struct dmlog_log *log)
 		r = bitmap_copy(log->clean, log->in_sync);
 		if (r)
 			return r;
+		/* load merged and emptied this node's slot */
+		bitmap_fill(log->idle, true);
 		log->sync_search = 0;
 		log->flush_failed = false;
 		log->touched = false;
@@ -370,7 +376,7 @@ static int req_postsuspend(struct dmlog_log *log)
 	int r = 0;
 
 	if (log->store && log->state != LOG_CONSTRUCTED)
-		r = log->store->ops->flush(log->store, log->clean,
+		r = log->store->ops->flush(log->store, log->idle,
 					   log->in_sync);
 	log->state = LOG_SUSPENDED;
 	return r;

@@ -41,7 +41,11 @@ struct dmlog_log {
 	struct ctr_params params;
 	enum log_state state;
 
-	struct bitmap *clean;		/* 1 = clean (kernel semantics) */
+	struct bitmap *clean;		/* 1 = clean (kernel semantics:
+					 * RESUME resets it to in_sync) */
+	struct bitmap *idle;		/* 1 = not marked by this node since
+					 * its last clear: what the store
+					 * persists in this node's slot */
 	struct bitmap *in_sync;		/* 1 = in sync */
 	struct bitmap *recovering;	/* handed out by GET_RESYNC_WORK */
 	uint64_t sync_search;		/* resync cursor */

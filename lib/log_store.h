@@ -6,7 +6,9 @@
  * on-disk format in doc/format.md over a struct blockdev.
  *
  * Bit meanings, as the engine keeps them (the kernel's dm-log semantics):
- *   clean:   1 = no write of this node may be in flight (kernel clean bit)
+ *   clean:   1 = no write of this node may be in flight: not marked since
+ *            the last clear (the engine's `idle` bitmap; not the kernel's
+ *            IS_CLEAN bit, which dm-log resets to in_sync at resume)
  *   in_sync: 1 = legs hold the same data for the region
  * The store persists "dirty" = !clean in this node's slot and
  * "out of sync" = !in_sync in the shared area. */
