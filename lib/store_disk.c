@@ -537,9 +537,12 @@ static int sd_load(struct log_store *ls, struct bitmap *in_sync)
 	r = dmlog_read_block0(s->bd, s->blk0, &kh, &old, &old_ok, &why);
 	if (r)
 		return fail_io(s, "read of block 0", r);
-	if (s->sync != CTR_SYNC_DEFAULT)
-		r = do_format(s, in_sync, old_ok ? &old : NULL,
-			      s->sync == CTR_SYNC_NONE);
+	/* `sync` asks for a full resync: a new log at every load, as in
+	 * dm-log.c. `nosync` only shapes a brand-new log (below): unlike
+	 * dm-log.c we never let it wipe recorded state, or a daemon restart
+	 * would forget the regions that were being written. */
+	if (s->sync == CTR_SYNC_FORCE)
+		r = do_format(s, in_sync, old_ok ? &old : NULL, false);
 	else if (dmlog_khdr_valid(&kh))
 		r = do_import(s, in_sync, &kh, old_ok ? &old : NULL);
 	else if (old_ok && dmlog_sb_matches(&old, s->uuid, s->region_size,
@@ -547,9 +550,12 @@ static int sd_load(struct log_store *ls, struct bitmap *in_sync)
 		r = do_recover(s, in_sync, &old);
 	else {
 		log_notice("%s: no usable log on %s (%s): new log, every "
-			   "region out of sync", s->uuid, s->bd->name,
-			   old_ok ? "superblock of another log" : why);
-		r = do_format(s, in_sync, old_ok ? &old : NULL, false);
+			   "region %s", s->uuid, s->bd->name,
+			   old_ok ? "superblock of another log" : why,
+			   s->sync == CTR_SYNC_NONE ? "in sync (nosync)" :
+			   "out of sync");
+		r = do_format(s, in_sync, old_ok ? &old : NULL,
+			      s->sync == CTR_SYNC_NONE);
 	}
 	chg_reset(&s->chg[CHG_SLOT]);
 	chg_reset(&s->chg[CHG_OOS]);
