@@ -828,6 +828,49 @@ static void test_daemon_mode(void **state)
 	assert_int_equal(access(d->sock, F_OK), -1);
 }
 
+/* ---- SIGHUP: the log level is re-read ---- */
+
+static void write_conf(const struct dmlogd_proc *d, const char *text)
+{
+	FILE *f = fopen(d->conf, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_sighup_reload(void **state)
+{
+	struct dmlogd_proc *d = *state;
+	uint64_t v;
+	int fd;
+
+	start_ok(d, no_kernel);
+	fd = connect_ok(d);
+	ctr_core(fd);
+	/* at "info", requests are not logged */
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), 0);
+	assert_null(strstr(dmlogd_log_text(d), "GET_SYNC_COUNT"));
+
+	write_conf(d, "dmlogd {\n    log_level = \"debug\"\n"
+		   "    socket = \"/run/elsewhere.sock\"\n}\n");
+	assert_int_equal(kill(d->pid, SIGHUP), 0);
+	assert_true(dmlogd_wait_log(d, "log level debug", 2000));
+	/* -s given: the file's socket is not even a pending change */
+	assert_null(strstr(dmlogd_log_text(d), "socket change"));
+	assert_int_equal(req(fd, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &v), 0);
+	assert_true(dmlogd_wait_log(d, "debug: GET_SYNC_COUNT", 2000));
+
+	/* a broken file is reported and changes nothing */
+	write_conf(d, "dmlogd {\n    log_level = \"loud\"\n}\n");
+	assert_int_equal(kill(d->pid, SIGHUP), 0);
+	assert_true(dmlogd_wait_log(d, "reload failed, keeping the current "
+				    "settings", 2000));
+	assert_non_null(strstr(dmlogd_log_text(d), "loud"));
+	assert_true(dmlogd_running(d));
+	close(fd);
+}
+
 /* ---- command line and config errors ---- */
 
 static void test_startup_errors(void **state)
@@ -874,6 +917,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disk_log_majmin, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_daemon_mode, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_reload, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_startup_errors, setup,
 						teardown),
