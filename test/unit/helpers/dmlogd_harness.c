@@ -1,4 +1,5 @@
 /* Test harness for the built dmlogd (see dmlogd_harness.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -169,16 +170,26 @@ void dmlogd_kill(struct dmlogd_proc *d)
 	d->pid = 0;
 }
 
+/* Empty and remove the private directory (flat: tests make no subdirs);
+ * with DMLOG_KEEP_LOGS set, the daemon's log and its directory stay. */
 void dmlogd_cleanup(struct dmlogd_proc *d)
 {
+	char path[sizeof(d->dir) + 258];
+	bool keep = getenv("DMLOG_KEEP_LOGS") != NULL;
+	struct dirent *e;
+	DIR *dir;
+
 	dmlogd_kill(d);
-	if (!d->dir[0])
+	if (!d->dir[0] || !(dir = opendir(d->dir)))
 		return;
-	unlink(d->sock);
-	unlink(d->pidfile);
-	unlink(d->conf);
-	if (!getenv("DMLOG_KEEP_LOGS"))
-		unlink(d->log);
+	while ((e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->dir, e->d_name);
+		if (!keep || strcmp(path, d->log))
+			unlink(path);
+	}
+	closedir(dir);
 	rmdir(d->dir);
 }
 
