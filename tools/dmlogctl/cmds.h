@@ -1,0 +1,12 @@
+/* Every command's table entry (one file each: cmd_<name>.c). */
+#ifndef DMLOGCTL_CMDS_H
+#define DMLOGCTL_CMDS_H
+
+#include "ctl.h"
+
+extern const struct ctl_command cmd_dump;
+extern const struct ctl_command cmd_check;
+extern const struct ctl_command cmd_format;
+extern const struct ctl_command cmd_help;
+
+#endif
