@@ -367,6 +367,9 @@ static int req_resume(struct dmlog_log *log)
 		log->touched = false;
 	}
 	log->state = LOG_RUNNING;
+	if (log->recreated && log_sync_count(log) < nr_regions(log))
+		log->needs_kick = true;
+	log->recreated = false;
 	return 0;
 }
 

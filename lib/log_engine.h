@@ -53,6 +53,14 @@ struct dmlog_log {
 	bool flush_failed;		/* the store failed a flush: stop
 					 * clearing (dm-log.c does too) */
 
+	/* Re-created by the kernel after a daemon restart (its re-CTR).
+	 * The kernel then resumes the log without resetting its own
+	 * in_sync_hint, so if the log comes back with regions out of sync
+	 * the mirror device must be suspended and resumed to make the
+	 * kernel look again: `needs_kick` asks the daemon to do that. */
+	bool recreated;
+	bool needs_kick;
+
 	struct log_store *store;	/* NULL for core logs */
 	struct lockmgr *lm;
 	struct log_counters counters;

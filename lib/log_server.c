@@ -7,6 +7,7 @@
  * every log it serves from the device, with no I/O error in the mirror. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -165,6 +166,7 @@ static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 	r = log_create(&p, uuid, m->req.luid, store, srv->env.lm, &log);
 	if (r)
 		return r;
+	log->recreated = recreate;
 	r = add_log(srv, log);
 	if (r) {
 		log_destroy(log, false);
@@ -233,4 +235,18 @@ int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 	}
 	return log_request(srv->logs[i], m->type, m->payload, m->payload_len,
 			   out, out_cap, out_len);
+}
+
+int log_server_take_kick(struct log_server *srv, char *uuid, size_t len)
+{
+	for (size_t i = 0; i < srv->nr_logs; i++) {
+		struct dmlog_log *log = srv->logs[i];
+
+		if (!log->needs_kick)
+			continue;
+		log->needs_kick = false;
+		snprintf(uuid, len, "%s", log->uuid);
+		return 1;
+	}
+	return 0;
 }

@@ -44,4 +44,10 @@ struct dmlog_log *log_server_at(const struct log_server *srv, size_t i);
 /* Live logs that have been resumed and not suspended. */
 size_t log_server_active(const struct log_server *srv);
 
+/* A log re-created after a daemon restart came back with regions out of
+ * sync: its mirror device must be suspended and resumed (outside the
+ * request loop) so the kernel asks for resync work again. Copies the uuid
+ * of one such log and returns 1 (once per resume), or returns 0. */
+int log_server_take_kick(struct log_server *srv, char *uuid, size_t len);
+
 #endif

@@ -12,6 +12,7 @@
 #include "lockmgr.h"
 #include "log_server.h"
 #include "logsink.h"
+#include "mirror_kick.h"
 #include "pidfile.h"
 #include "requests.h"
 #include "transport.h"
@@ -92,8 +93,10 @@ static int build_server(struct dmlogd *d)
 	d->opener.node_dir = DMLOGD_NODE_DIR;
 	env = (struct log_server_env){ .open_store = store_open,
 				       .ctx = &d->opener, .lm = d->lm };
+	if (!d->opt->no_kernel && !(d->kick = mirror_kick_start()))
+		return DMLOGD_EXIT_FAILURE;
 	if (!(d->srv = log_server_new(&env)) ||
-	    !(d->rq = requests_new(d->srv)) || !(d->el = el_new())) {
+	    !(d->rq = requests_new(d->srv, d->kick)) || !(d->el = el_new())) {
 		log_err("cannot start: out of memory");
 		return DMLOGD_EXIT_FAILURE;
 	}
@@ -118,6 +121,7 @@ static void teardown(struct dmlogd *d)
 {
 	transport_close(d->kernel);
 	transport_close(d->local);
+	mirror_kick_stop(d->kick);
 	requests_free(d->rq);
 	log_server_free(d->srv);
 	if (d->lm)

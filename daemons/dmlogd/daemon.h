@@ -12,6 +12,7 @@
 struct event_loop;
 struct lockmgr;
 struct log_server;
+struct mirror_kick;
 struct requests;
 struct transport;
 
@@ -22,6 +23,7 @@ struct dmlogd {
 	struct lockmgr *lm;
 	struct log_server *srv;
 	struct requests *rq;
+	struct mirror_kick *kick;	/* suspend/resume worker */
 	struct store_opener opener;
 	struct transport *kernel;	/* NULL with --no-kernel */
 	struct transport *local;	/* the Unix socket */

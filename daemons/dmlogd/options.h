@@ -4,7 +4,11 @@
 
 #include <stdbool.h>
 
-#define DMLOGD_VERSION "0.1.0"
+#ifdef DMLOG_VERSION
+#define DMLOGD_VERSION DMLOG_VERSION	/* from configure.ac */
+#else
+#define DMLOGD_VERSION "unknown"
+#endif
 
 enum dmlogd_exit {
 	DMLOGD_EXIT_OK = 0,		/* clean stop, --help, --version */

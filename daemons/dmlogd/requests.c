@@ -4,27 +4,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/dm-ioctl.h>
 
 #include "dmlog_log.h"
 #include "event_loop.h"
 #include "log_server.h"
+#include "mirror_kick.h"
 #include "ratelimit.h"
 #include "requests.h"
 #include "ulog_codec.h"
 
 struct requests {
 	struct log_server *srv;
+	struct mirror_kick *kick;	/* NULL: nobody to suspend/resume */
 	struct ratelimit bad_rl;	/* dropped / rejected frames */
 	struct ratelimit send_rl;	/* replies that could not be built */
 };
 
-struct requests *requests_new(struct log_server *srv)
+struct requests *requests_new(struct log_server *srv,
+			      struct mirror_kick *kick)
 {
 	struct requests *rq = calloc(1, sizeof(*rq));
 
 	if (!rq)
 		return NULL;
 	rq->srv = srv;
+	rq->kick = kick;
 	rq->bad_rl = (struct ratelimit)RATELIMIT_INIT(60000, 10);
 	rq->send_rl = (struct ratelimit)RATELIMIT_INIT(60000, 10);
 	return rq;
@@ -89,6 +94,16 @@ static void log_bad(struct requests *rq, const struct transport *t,
 	log_warn("%s a request from %s: %s", what, peer, why);
 }
 
+/* After the reply: a re-created log that needs its mirror resumed. */
+static void queue_kicks(struct requests *rq)
+{
+	char uuid[DM_UUID_LEN];
+
+	while (log_server_take_kick(rq->srv, uuid, sizeof(uuid)))
+		if (rq->kick)
+			mirror_kick_queue(rq->kick, uuid);
+}
+
 void requests_frame(void *ctx, struct transport *t,
 		    const struct transport_peer *from, const void *frame,
 		    size_t len)
@@ -118,4 +133,5 @@ void requests_frame(void *ctx, struct transport *t,
 		  ulog_type_name(m.type), (int)sizeof(m.req.uuid), m.req.uuid,
 		  (uint64_t)m.req.luid, m.req.seq, err, out_len);
 	reply(rq, t, from, &m, err, out, err ? 0 : out_len);
+	queue_kicks(rq);
 }

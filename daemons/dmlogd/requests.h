@@ -8,9 +8,12 @@
 #include "transport.h"
 
 struct log_server;
+struct mirror_kick;
 struct requests;
 
-struct requests *requests_new(struct log_server *srv);
+/* kick may be NULL (no kernel: nothing to suspend/resume). */
+struct requests *requests_new(struct log_server *srv,
+			      struct mirror_kick *kick);
 void requests_free(struct requests *rq);
 
 /* A transport_frame_fn; ctx is the struct requests. Never fails: bad

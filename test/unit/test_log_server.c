@@ -223,6 +223,39 @@ static void test_never_resumed_no_handoff(void **st)
 	log_server_free(srv);
 }
 
+
+/* A log re-created after a restart that resumes with regions out of sync
+ * asks, once, for its mirror to be suspended and resumed; a first CTR, or
+ * a re-created log that is all in sync, does not. */
+static void test_kick_after_restart(void **st)
+{
+	struct env_state e;
+	struct log_server *srv = server(&e);
+	char uuid[DM_UUID_LEN];
+	size_t len;
+
+	(void)st;
+	assert_int_equal(ctr(srv, "first", 1, "2048 clustered-core 1024",
+			     false, NULL, &len), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "first", 1), 0);
+	assert_int_equal(log_server_take_kick(srv, uuid, sizeof(uuid)), 0);
+	assert_int_equal(ctr(srv, "again", 2, "2048 clustered-core 1024",
+			     true, NULL, &len), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "again", 2), 0);
+	assert_int_equal(log_server_take_kick(srv, uuid, sizeof(uuid)), 1);
+	assert_string_equal(uuid, "again");
+	assert_int_equal(log_server_take_kick(srv, uuid, sizeof(uuid)), 0);
+	/* the resume that the kick causes does not ask again */
+	assert_int_equal(simple(srv, DM_ULOG_POSTSUSPEND, "again", 2), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "again", 2), 0);
+	assert_int_equal(log_server_take_kick(srv, uuid, sizeof(uuid)), 0);
+	assert_int_equal(ctr(srv, "insync", 3, "2048 clustered-core 1024 "
+			     "nosync", true, NULL, &len), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "insync", 3), 0);
+	assert_int_equal(log_server_take_kick(srv, uuid, sizeof(uuid)), 0);
+	log_server_free(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_restart_path),
 		cmocka_unit_test(test_two_instances_and_handoff),
 		cmocka_unit_test(test_never_resumed_no_handoff),
+		cmocka_unit_test(test_kick_after_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

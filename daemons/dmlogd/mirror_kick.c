@@ -1,0 +1,194 @@
+/* The suspend/resume worker (see mirror_kick.h), through libdevmapper. */
+#include <errno.h>
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmlog_log.h"
+#include "mirror_kick.h"
+
+#define KICK_QUEUE 16
+#define UUID_MAX 129
+
+struct mirror_kick {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char queue[KICK_QUEUE][UUID_MAX];
+	unsigned head, count;
+	bool stopping;
+};
+
+/* Does this mirror target's parameter string use log `uuid`?
+ * "userspace <#args> <uuid> ..." */
+static bool uses_log(const char *params, const char *uuid)
+{
+	char type[16], id[UUID_MAX];
+	unsigned nargs;
+
+	if (sscanf(params, "%15s %u %128s", type, &nargs, id) != 3)
+		return false;
+	return !strcmp(type, "userspace") && !strcmp(id, uuid);
+}
+
+static bool device_uses_log(const char *name, const char *uuid)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
+	uint64_t start, length;
+	char *type, *params;
+	void *next = NULL;
+	bool found = false;
+
+	if (!dmt)
+		return false;
+	if (dm_task_set_name(dmt, name) && dm_task_run(dmt)) {
+		do {
+			next = dm_get_next_target(dmt, next, &start, &length,
+						  &type, &params);
+			if (type && params && !strcmp(type, "mirror") &&
+			    uses_log(params, uuid))
+				found = true;
+		} while (next && !found);
+	}
+	dm_task_destroy(dmt);
+	return found;
+}
+
+/* The dm name of the device whose table uses log `uuid`. */
+static int find_mirror(const char *uuid, char *name, size_t len)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST);
+	struct dm_names *names;
+	unsigned next = 0;
+	int r = -ENOENT;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_run(dmt) || !(names = dm_task_get_names(dmt))) {
+		dm_task_destroy(dmt);
+		return -EIO;
+	}
+	if (names->dev) {
+		do {
+			names = (struct dm_names *)((char *)names + next);
+			if (device_uses_log(names->name, uuid)) {
+				snprintf(name, len, "%s", names->name);
+				r = 0;
+				break;
+			}
+			next = names->next;
+		} while (next);
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int dm_simple(int op, const char *name)
+{
+	struct dm_task *dmt = dm_task_create(op);
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	ok = dm_task_set_name(dmt, name) && dm_task_run(dmt);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -EIO;
+}
+
+static void kick(const char *uuid)
+{
+	char name[DM_NAME_LEN];
+	int r = find_mirror(uuid, name, sizeof(name));
+
+	if (r) {
+		log_warn("%s: no mirror device uses this log (%s): cannot "
+			 "restart its resync", uuid, strerror(-r));
+		return;
+	}
+	log_notice("%s: suspending and resuming mirror %s so the kernel "
+		   "resyncs what the restarted log found out of sync", uuid,
+		   name);
+	r = dm_simple(DM_DEVICE_SUSPEND, name);
+	if (!r)
+		r = dm_simple(DM_DEVICE_RESUME, name);
+	if (r)
+		log_err("%s: suspend/resume of mirror %s failed: run "
+			"'dmsetup suspend %s; dmsetup resume %s' by hand",
+			uuid, name, name, name);
+}
+
+static void *worker(void *arg)
+{
+	struct mirror_kick *mk = arg;
+	char uuid[UUID_MAX];
+
+	/* No udev cookies: the worker must never wait for udev. */
+	dm_udev_set_sync_support(0);
+	pthread_mutex_lock(&mk->lock);
+	for (;;) {
+		while (!mk->count && !mk->stopping)
+			pthread_cond_wait(&mk->cond, &mk->lock);
+		if (!mk->count)
+			break;
+		memcpy(uuid, mk->queue[mk->head], UUID_MAX);
+		mk->head = (mk->head + 1) % KICK_QUEUE;
+		mk->count--;
+		pthread_mutex_unlock(&mk->lock);
+		kick(uuid);
+		pthread_mutex_lock(&mk->lock);
+	}
+	pthread_mutex_unlock(&mk->lock);
+	return NULL;
+}
+
+struct mirror_kick *mirror_kick_start(void)
+{
+	struct mirror_kick *mk = calloc(1, sizeof(*mk));
+	int r;
+
+	if (!mk)
+		return NULL;
+	pthread_mutex_init(&mk->lock, NULL);
+	pthread_cond_init(&mk->cond, NULL);
+	r = pthread_create(&mk->thread, NULL, worker, mk);
+	if (r) {
+		log_err("cannot start the suspend/resume worker: %s",
+			strerror(r));
+		free(mk);
+		return NULL;
+	}
+	return mk;
+}
+
+void mirror_kick_queue(struct mirror_kick *mk, const char *uuid)
+{
+	pthread_mutex_lock(&mk->lock);
+	if (mk->count == KICK_QUEUE) {
+		log_err("%s: suspend/resume queue full: run dmsetup suspend "
+			"and resume on its mirror by hand", uuid);
+	} else {
+		snprintf(mk->queue[(mk->head + mk->count) % KICK_QUEUE],
+			 UUID_MAX, "%s", uuid);
+		mk->count++;
+		pthread_cond_signal(&mk->cond);
+	}
+	pthread_mutex_unlock(&mk->lock);
+}
+
+void mirror_kick_stop(struct mirror_kick *mk)
+{
+	if (!mk)
+		return;
+	pthread_mutex_lock(&mk->lock);
+	mk->stopping = true;
+	pthread_cond_signal(&mk->cond);
+	pthread_mutex_unlock(&mk->lock);
+	pthread_join(mk->thread, NULL);
+	pthread_cond_destroy(&mk->cond);
+	pthread_mutex_destroy(&mk->lock);
+	free(mk);
+}
