@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bitmap.h"
+#include "cluster_log.h"
 #include "dmlog_log.h"
 #include "lockmgr.h"
 #include "log_engine.h"
@@ -88,10 +89,13 @@ void log_destroy(struct dmlog_log *log, bool handoff)
 {
 	if (!log)
 		return;
+	/* Cluster: the store was closed by cluster_leave(), or the daemon
+	 * is going away abruptly and the slot lock keeps the slot ours. */
+	cluster_log_free(log->cl);
 	if (log->store) {
 		/* A log that never resumed never read the device: it has
 		 * nothing to hand back. */
-		if (log->state != LOG_CONSTRUCTED &&
+		if (!log->cl && log->state != LOG_CONSTRUCTED &&
 		    log->store->ops->close(log->store, log->idle,
 					   log->in_sync, handoff))
 			log_err("%s: closing the log device failed: "
@@ -280,8 +284,13 @@ static int req_in_sync(struct dmlog_log *log, const void *in, void *out,
 	uint64_t region = get_u64(in, 0);
 	int r = check_region(log, region, "IN_SYNC");
 
-	return r ? r : put_s64(out, cap, len,
-			       bitmap_test(log->in_sync, region));
+	if (r)
+		return r;
+	/* Cluster: not in sync while a lost node's marks are unmerged
+	 * (reads go to the default leg only, hazard 5). */
+	return put_s64(out, cap, len, log->cl ?
+		       cluster_in_sync(log->cl, region) :
+		       bitmap_test(log->in_sync, region));
 }
 
 /* The kernel's get_resync_work: next region out of sync at or after the
@@ -293,6 +302,16 @@ static int req_get_resync_work(struct dmlog_log *log, void *out, size_t cap,
 	uint64_t n = nr_regions(log);
 	uint64_t region;
 
+	if (log->cl) {
+		/* Cluster: only regions whose lock this node holds. */
+		if (cluster_resync_work(log->cl, &region) == 1) {
+			if (bitmap_set(log->recovering, region))
+				return -ENOMEM;
+			w.i = 1;
+			w.r = region;
+		}
+		return put(out, cap, len, &w, sizeof(w));
+	}
 	while (log->sync_search < n) {
 		region = bitmap_find_next(log->in_sync, log->sync_search,
 					  false);
@@ -322,6 +341,11 @@ static int req_set_region_sync(struct dmlog_log *log, const void *in)
 	r = bitmap_clear(log->recovering, q.region);
 	if (r)
 		return r;
+	/* Cluster: the shared OOS bit is updated under the locks; a copy
+	 * not made under this node's region lock proves nothing. */
+	if (log->cl && !cluster_set_region_sync(log->cl, q.region,
+						q.in_sync != 0))
+		return 0;
 	return set_in_sync(log, q.region, q.in_sync != 0);
 }
 
@@ -336,6 +360,11 @@ static int req_is_remote_recovering(struct dmlog_log *log, const void *in,
 
 	if (r)
 		return r;
+	if (log->cl) {
+		cluster_is_remote_recovering(log->cl, region, &rr.is_recovering,
+					     &rr.in_sync_hint);
+		return put(out, cap, len, &rr, sizeof(rr));
+	}
 	rr.is_recovering = !bitmap_test(log->in_sync, region) && log->lm &&
 			   log->lm->ops->remote_recovering(log->lm, log->uuid,
 							   region);
@@ -350,13 +379,21 @@ static int req_resume(struct dmlog_log *log)
 {
 	int r;
 
-	if (log->store) {
+	if (log->cl) {
+		/* join (claim a slot, load) or refresh; -EAGAIN until the
+		 * locks are granted: the kernel resends */
+		r = cluster_resume(log->cl);
+		if (r)
+			return r;
+	} else if (log->store) {
 		r = log->store->ops->load(log->store, log->in_sync);
 		if (r) {
 			log_err("%s: reading log device %s failed: %s",
 				log->uuid, log->store->dev_name, strerror(-r));
 			return r;
 		}
+	}
+	if (log->store) {
 		r = bitmap_copy(log->clean, log->in_sync);
 		if (r)
 			return r;
@@ -381,6 +418,8 @@ static int req_postsuspend(struct dmlog_log *log)
 	if (log->store && log->state != LOG_CONSTRUCTED)
 		r = log->store->ops->flush(log->store, log->idle,
 					   log->in_sync);
+	if (log->cl)
+		cluster_postsuspend(log->cl);
 	log->state = LOG_SUSPENDED;
 	return r;
 }
@@ -457,7 +496,9 @@ static int dispatch(struct dmlog_log *log, uint32_t type, const void *in,
 	case DM_ULOG_SET_REGION_SYNC:
 		return req_set_region_sync(log, in);
 	case DM_ULOG_GET_SYNC_COUNT:
-		return put_u64(out, cap, len, log_sync_count(log));
+		return put_u64(out, cap, len, log->cl ?
+			       cluster_sync_count(log->cl) :
+			       log_sync_count(log));
 	case DM_ULOG_STATUS_INFO:
 		return status_reply(log_status_info(log, out, cap), len);
 	case DM_ULOG_STATUS_TABLE:
@@ -487,6 +528,21 @@ static size_t min_payload(uint32_t type)
 	}
 }
 
+static bool needs_state(uint32_t type)
+{
+	switch (type) {
+	case DM_ULOG_RESUME:
+	case DM_ULOG_PRESUSPEND:
+	case DM_ULOG_POSTSUSPEND:
+	case DM_ULOG_GET_REGION_SIZE:
+	case DM_ULOG_STATUS_INFO:
+	case DM_ULOG_STATUS_TABLE:
+		return false;
+	default:
+		return true;
+	}
+}
+
 int log_request(struct dmlog_log *log, uint32_t type, const void *in,
 		size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
@@ -500,6 +556,10 @@ int log_request(struct dmlog_log *log, uint32_t type, const void *in,
 		log->counters.errors++;
 		return -EINVAL;
 	}
+	/* Hazard 10: a cluster log answers nothing about regions before it
+	 * has read the device and taken its locks. */
+	if (log->cl && !cluster_loaded(log->cl) && needs_state(type))
+		return -EAGAIN;
 	r = dispatch(log, type, in, in_len, out, out_cap, out_len);
 	if (r) {
 		log->counters.errors++;

@@ -17,6 +17,7 @@
 #include "ctr_parse.h"
 
 struct bitmap;
+struct cluster_log;
 struct log_store;
 struct lockmgr;
 
@@ -63,6 +64,7 @@ struct dmlog_log {
 
 	struct log_store *store;	/* NULL for core logs */
 	struct lockmgr *lm;
+	struct cluster_log *cl;		/* NULL: single node (local) */
 	struct log_counters counters;
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "cluster_log.h"
 #include "ctr_parse.h"
 #include "dmlog_log.h"
 #include "lockmgr.h"
@@ -20,6 +21,7 @@
 
 struct log_server {
 	struct log_server_env env;
+	const struct cluster_env *cluster;	/* NULL: single node */
 	struct dmlog_log **logs;
 	size_t nr_logs, cap;
 };
@@ -31,6 +33,12 @@ struct log_server *log_server_new(const struct log_server_env *env)
 	if (srv)
 		srv->env = *env;
 	return srv;
+}
+
+void log_server_set_cluster(struct log_server *srv,
+			    const struct cluster_env *env)
+{
+	srv->cluster = env;
 }
 
 void log_server_free(struct log_server *srv)
@@ -167,7 +175,10 @@ static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 	if (r)
 		return r;
 	log->recreated = recreate;
-	r = add_log(srv, log);
+	if (srv->cluster && store)
+		r = cluster_log_new(srv->cluster, log, &log->cl);
+	if (!r)
+		r = add_log(srv, log);
 	if (r) {
 		log_destroy(log, false);
 		return r;
@@ -204,6 +215,9 @@ static int handle_dtr(struct log_server *srv, const struct ulog_msg *m)
 		return 0;	/* nothing to destroy */
 	log = srv->logs[i];
 	handoff = may_hand_off(srv, (size_t)i);
+	/* Cluster: leaving needs locks; the kernel resends on -EAGAIN. */
+	if (log->cl && cluster_leave(log->cl, handoff) == -EAGAIN)
+		return -EAGAIN;
 	remove_at(srv, (size_t)i);
 	log_notice("%s: log destroyed%s", m->req.uuid,
 		   handoff && log->store ? ", device handed back in kernel "

@@ -12,6 +12,7 @@
 
 #include "ulog_codec.h"
 
+struct cluster_env;
 struct ctr_params;
 struct dmlog_log;
 struct lockmgr;
@@ -29,6 +30,10 @@ struct log_server_env {
 struct log_server;
 
 struct log_server *log_server_new(const struct log_server_env *env);
+/* Share disk logs with other nodes (cluster_log.h); env must outlive the
+ * server. Without this call (or with NULL) every log is single-node. */
+void log_server_set_cluster(struct log_server *srv,
+			    const struct cluster_env *env);
 /* Destroys every log (no handoff: the daemon is going away uncleanly). */
 void log_server_free(struct log_server *srv);
 

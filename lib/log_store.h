@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct bitmap;
+struct dmlog_slot_info;
 struct log_store;
 
 enum store_bit { STORE_BIT_CLEAN, STORE_BIT_SYNC };
@@ -44,8 +45,42 @@ struct log_store_ops {
 	void (*destroy)(struct log_store *s);
 };
 
+/* What the cluster protocol (cluster_log.c) needs from a store whose
+ * device is shared by several nodes (doc/design.md section 7). Every call
+ * that writes makes its writes durable before it returns. The caller holds
+ * the locks the design names; the store takes none. */
+struct log_store_cluster_ops {
+	/* Read block 0: the slot count of the format on the device, or of
+	 * the one load would create. Slot info reads need a probe first. */
+	int (*probe)(struct log_store *s, uint32_t *nr_slots);
+	/* This node's slot and node id (before load). */
+	int (*set_slot)(struct log_store *s, uint32_t slot, uint32_t node_id);
+	/* Shared: flush writes only this node's slot; the OOS area changes
+	 * only through oos_update and merges. */
+	void (*set_shared)(struct log_store *s, bool shared);
+	/* load, merging only the slots whose merge[] byte is set (this
+	 * node's slot must be one): doc/format.md 5.1 RECOVER with M. */
+	int (*load_mask)(struct log_store *s, struct bitmap *in_sync,
+			 const uint8_t *merge);
+	/* in_sync := NOT OOS area (bad blocks: out of sync). No write. */
+	int (*read_oos)(struct log_store *s, struct bitmap *in_sync);
+	/* dirty |= the bitmap of `slot` (bad blocks: all dirty). No write. */
+	int (*read_slot)(struct log_store *s, uint32_t slot,
+			 struct bitmap *dirty);
+	/* Read-modify-write of the OOS block holding region: its bit := oos. */
+	int (*oos_update)(struct log_store *s, uint64_t region, bool oos);
+	/* OOS |= slot's bitmap, then the slot cleared and its info FREE. */
+	int (*merge_slot)(struct log_store *s, uint32_t slot);
+	/* A bad slot info block reads as ACTIVE with node id 0. */
+	int (*read_slot_info)(struct log_store *s, uint32_t slot,
+			      struct dmlog_slot_info *si);
+	int (*write_slot_info)(struct log_store *s, uint32_t slot,
+			       uint32_t state, uint32_t node_id);
+};
+
 struct log_store {
 	const struct log_store_ops *ops;
+	const struct log_store_cluster_ops *cops;	/* NULL: not shareable */
 	char dev_name[32];	/* "major:minor" for status and CTR reply */
 	bool failed;		/* an I/O error happened: status shows 'D' */
 };

@@ -39,6 +39,8 @@ struct store_disk {
 	uint32_t req_slots;		/* slot count of a new format */
 	uint32_t slot;
 	uint32_t node_id;		/* written in slot info; 0 = local */
+	bool shared;			/* cluster: flush writes the slot only */
+	bool probed;			/* sb holds the probed format */
 	uint64_t bpb;			/* blocks per bitmap */
 	struct dmlog_sb sb;		/* the format in use, once loaded */
 	bool loaded;
@@ -146,13 +148,14 @@ static int write_list(struct store_disk *s, enum dmlog_kind kind,
 	return 0;
 }
 
-static int write_slot_info(struct store_disk *s, enum dmlog_slot_state st)
+static int write_slot_info_of(struct store_disk *s, uint32_t slot,
+			      enum dmlog_slot_state st, uint32_t node_id)
 {
 	struct dmlog_bhdr h = dmlog_bhdr_expect(&s->sb.geo, s->sb.format_id,
-				DMLOG_KIND_SLOT_INFO, s->slot, 0);
+				DMLOG_KIND_SLOT_INFO, slot, 0);
 	struct dmlog_slot_info si = {
 		.state = st,
-		.node_id = s->node_id,
+		.node_id = node_id,
 		.claim_generation = s->sb.generation,
 	};
 
@@ -160,8 +163,13 @@ static int write_slot_info(struct store_disk *s, enum dmlog_slot_state st)
 	h.seq = s->seq;
 	dmlog_slot_info_encode(s->io, &h, &si);
 	return blockdev_write(s->bd, dmlog_block_offset(&s->sb.geo,
-			      DMLOG_KIND_SLOT_INFO, s->slot, 0),
+			      DMLOG_KIND_SLOT_INFO, slot, 0),
 			      s->io, DMLOG_BS);
+}
+
+static int write_slot_info(struct store_disk *s, enum dmlog_slot_state st)
+{
+	return write_slot_info_of(s, s->slot, st, s->node_id);
 }
 
 /* Block 0 with header h and the current superblock, keeping the kernel
@@ -491,7 +499,7 @@ static int recover_slots(struct store_disk *s, struct bitmap *in_sync,
 }
 
 static int do_recover(struct store_disk *s, struct bitmap *in_sync,
-		      const struct dmlog_sb *old)
+		      const struct dmlog_sb *old, const uint8_t *mask)
 {
 	uint8_t *merge;
 	int r;
@@ -506,11 +514,17 @@ static int do_recover(struct store_disk *s, struct bitmap *in_sync,
 			s->uuid, s->bd->name);
 		return -ENOSPC;
 	}
-	/* A single node merges every slot (doc/format.md 5.1). */
+	/* A single node merges every slot (doc/format.md 5.1); the cluster
+	 * protocol passes the slots whose locks it holds. */
 	merge = malloc(old->geo.nr_slots);
 	if (!merge)
 		return -ENOMEM;
-	memset(merge, 1, old->geo.nr_slots);
+	if (mask) {
+		memcpy(merge, mask, old->geo.nr_slots);
+		merge[s->slot] = 1;
+	} else {
+		memset(merge, 1, old->geo.nr_slots);
+	}
 	s->sb = *old;
 	r = recover_slots(s, in_sync, merge);
 	free(merge);
@@ -520,7 +534,8 @@ static int do_recover(struct store_disk *s, struct bitmap *in_sync,
 /* ---------------------------------------------------------------- */
 /* log_store ops */
 
-static int sd_load(struct log_store *ls, struct bitmap *in_sync)
+static int load_masked(struct log_store *ls, struct bitmap *in_sync,
+		       const uint8_t *mask)
 {
 	struct store_disk *s = to_sd(ls);
 	struct dmlog_khdr kh;
@@ -547,7 +562,7 @@ static int sd_load(struct log_store *ls, struct bitmap *in_sync)
 		r = do_import(s, in_sync, &kh, old_ok ? &old : NULL);
 	else if (old_ok && dmlog_sb_matches(&old, s->uuid, s->region_size,
 					    s->region_count))
-		r = do_recover(s, in_sync, &old);
+		r = do_recover(s, in_sync, &old, mask);
 	else {
 		log_notice("%s: no usable log on %s (%s): new log, every "
 			   "region %s", s->uuid, s->bd->name,
@@ -563,12 +578,18 @@ static int sd_load(struct log_store *ls, struct bitmap *in_sync)
 	return r;
 }
 
+static int sd_load(struct log_store *ls, struct bitmap *in_sync)
+{
+	return load_masked(ls, in_sync, NULL);
+}
+
 static void sd_note(struct log_store *ls, enum store_bit which,
 		    uint64_t region)
 {
 	struct store_disk *s = to_sd(ls);
 
-	if (region >= s->region_count)
+	if (region >= s->region_count ||
+	    (s->shared && which == STORE_BIT_SYNC))
 		return;
 	chg_add(&s->chg[which == STORE_BIT_CLEAN ? CHG_SLOT : CHG_OOS],
 		region / DMLOG_BITS_PER_BLOCK);
@@ -701,6 +722,8 @@ static void sd_destroy(struct log_store *ls)
 	free(s);
 }
 
+#include "store_disk_shared.inc"
+
 static const struct log_store_ops disk_store_ops = {
 	.load = sd_load,
 	.note = sd_note,
@@ -801,6 +824,7 @@ int store_disk_open(struct blockdev *bd, const struct ctr_params *p,
 		return -ENOMEM;
 	}
 	s->base.ops = &disk_store_ops;
+	s->base.cops = &disk_store_cluster_ops;
 	snprintf(s->base.dev_name, sizeof(s->base.dev_name), "%u:%u",
 		 bd->major, bd->minor);
 	s->bd = bd;

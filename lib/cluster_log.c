@@ -1,0 +1,925 @@
+/* Cluster protocol for one disk log (doc/design.md section 7).
+ *
+ * Locks (resource names inside the log's lockspace):
+ *   "table"      EX, PERSISTENT: the only lock under which OOS bits are
+ *                set, slots claimed/merged/freed; held until every member
+ *                has acknowledged a change that set bits (the barrier), so
+ *                a node that reads the OOS area under it sees only bits
+ *                every kernel already knows about.
+ *   "barrier"    PR by every member; EX by an announcer. A member answers
+ *                the blocking AST by reloading its mirror table and
+ *                re-reading the device, then releasing and re-requesting
+ *                PR. The announcer's EX grant = everybody has done so.
+ *   "slot.<n>"   EX, PERSISTENT, by the owner; PR by every watcher.
+ *   "r.<hex>"    EX, PERSISTENT: copying region r, or writing it while it
+ *                is out of sync (NOSYNC) until this node has recovered it.
+ *
+ * No resync work is handed out and no NOSYNC write is allowed unless this
+ * node holds "barrier" PR, has no reload pending, suspects no dead node,
+ * and has re-checked the region's OOS bit on disk under "table". */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitmap.h"
+#include "cluster_log.h"
+#include "dmlog_log.h"
+#include "lockmgr.h"
+#include "log_engine.h"
+#include "log_format.h"
+#include "log_store.h"
+
+enum rl_state { RL_WAIT, RL_VERIFY, RL_HELD, RL_CLEAR };
+
+struct rlock {
+	struct cluster_log *cl;
+	uint64_t region;
+	struct lm_lksb lksb;
+	enum rl_state st;
+	bool nosync;		/* our kernel writes it NOSYNC: recover first */
+	bool handed;		/* handed out by GET_RESYNC_WORK */
+	struct rlock *next;
+};
+
+struct watch {
+	struct cluster_log *cl;
+	uint32_t slot;
+	struct lm_lksb lksb;
+	bool active;		/* PR requested */
+	bool suspect;		/* owner lost: its marks answer "not in sync" */
+	bool merge;		/* PR granted: merge under "table" */
+	uint32_t node_id;	/* from the last slot info read */
+};
+
+enum bar_state { B_NONE, B_WAIT_PR, B_PR, B_RESPONDING, B_WAIT_EX };
+enum tab_state { T_IDLE, T_WAIT, T_HELD };
+enum join_state { J_NONE, J_WAIT_PR, J_QUEUED, J_SLOT_WAIT, J_DONE, J_FAIL };
+
+struct cluster_log {
+	struct cluster_env env;
+	const struct lockmgr_async_ops *am;
+	struct dmlog_log *log;
+	struct log_store *st;
+	const struct log_store_cluster_ops *cops;
+	struct lm_space *ls;
+	uint32_t node_id;
+	uint64_t nr_regions;
+
+	enum join_state join;
+	bool loaded, fresh_load, restarted, purge_pending;
+	bool reload_pending, saw_postsuspend;
+	bool leave_wanted, leave_handoff, left;
+
+	uint32_t nr_slots, slot, slot_try;
+	bool slot_adopt;		/* trying to adopt our orphan */
+	bool adopt_failed;		/* ... and there was none */
+	struct lm_lksb slot_lksb;
+
+	struct lm_lksb table;
+	enum tab_state t;
+	bool table_adopt_done;
+	bool announce;			/* bits set in this session */
+
+	struct lm_lksb barrier;
+	enum bar_state b;
+
+	struct watch *w;		/* nr_slots entries, never moved */
+	uint32_t nr_suspect;
+	struct bitmap *suspect;		/* regions dirty in a suspect slot */
+
+	struct rlock *rl;
+	uint64_t search;
+	uint64_t *setoos;
+	size_t nr_setoos;
+};
+
+static void kick(struct cluster_log *cl);
+static void table_ast(void *arg, int status);
+
+/* ---------------------------------------------------------------- names */
+
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Two independent 64-bit FNV-1a passes, finalised: a 128-bit name. The
+ * full uuid is checked in the superblock, so a collision is refused, not
+ * silently shared (hazard 7). */
+void cluster_lockspace_name(const char *uuid, char out[39])
+{
+	uint64_t a = 0xcbf29ce484222325ull, b = 0x84222325cbf29ce4ull;
+
+	for (const unsigned char *p = (const unsigned char *)uuid; *p; p++) {
+		a = (a ^ *p) * 0x100000001b3ull;
+		b = (b ^ *p) * 0x100000001b3ull + 0x9E37;
+	}
+	snprintf(out, 39, "dmlog-%016llx%016llx",
+		 (unsigned long long)mix(a), (unsigned long long)mix(b ^ a));
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static int lk(struct cluster_log *cl, const char *res, int mode,
+	      unsigned flags, struct lm_lksb *lksb, lm_ast_fn ast,
+	      lm_bast_fn bast, void *arg)
+{
+	return cl->am->lock(cl->env.lm, cl->ls, res, mode, flags, lksb, ast,
+			    bast, arg);
+}
+
+static void unlk(struct cluster_log *cl, struct lm_lksb *lksb)
+{
+	cl->am->unlock(cl->env.lm, cl->ls, lksb);
+}
+
+static void want_reload(struct cluster_log *cl)
+{
+	cl->reload_pending = true;
+	cl->saw_postsuspend = false;
+	if (cl->env.reload)
+		cl->env.reload(cl->env.ctx, cl->log->uuid);
+}
+
+static bool may_grant(const struct cluster_log *cl)
+{
+	return cl->loaded && cl->b == B_PR && !cl->reload_pending &&
+	       !cl->purge_pending && !cl->nr_suspect && !cl->leave_wanted;
+}
+
+static struct rlock *rl_find(struct cluster_log *cl, uint64_t region)
+{
+	for (struct rlock *r = cl->rl; r; r = r->next)
+		if (r->region == region)
+			return r;
+	return NULL;
+}
+
+static void rl_drop(struct cluster_log *cl, struct rlock *x, bool unlock)
+{
+	struct rlock **pp = &cl->rl;
+
+	while (*pp && *pp != x)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = x->next;
+	if (unlock)
+		unlk(cl, &x->lksb);
+	free(x);
+}
+
+/* ---------------------------------------------------------------- barrier */
+
+static void barrier_ast(void *arg, int status);
+static void barrier_bast(void *arg, int mode);
+static void session(struct cluster_log *cl);
+
+static void barrier_pr(struct cluster_log *cl)
+{
+	cl->b = B_WAIT_PR;
+	if (lk(cl, "barrier", LM_PR, 0, &cl->barrier, barrier_ast,
+	       barrier_bast, cl))
+		cl->b = B_NONE;
+}
+
+/* Answer an announcer: release PR (our kernel and cache are fresh) and
+ * queue for PR again, behind the announcer's EX. */
+static void barrier_release(struct cluster_log *cl)
+{
+	unlk(cl, &cl->barrier);
+	barrier_pr(cl);
+}
+
+static void barrier_bast(void *arg, int mode)
+{
+	struct cluster_log *cl = arg;
+
+	(void)mode;
+	if (cl->b != B_PR)
+		return;
+	if (!cl->loaded) {
+		barrier_release(cl);
+		return;
+	}
+	cl->b = B_RESPONDING;
+	want_reload(cl);
+}
+
+static void announce_done(struct cluster_log *cl)
+{
+	unlk(cl, &cl->barrier);
+	barrier_pr(cl);
+	cl->announce = false;
+	cl->t = T_IDLE;
+	unlk(cl, &cl->table);
+	kick(cl);
+}
+
+static void barrier_ast(void *arg, int status)
+{
+	struct cluster_log *cl = arg;
+
+	if (status) {
+		cl->b = B_NONE;
+		return;
+	}
+	if (cl->b == B_WAIT_EX) {
+		announce_done(cl);
+		return;
+	}
+	cl->b = B_PR;
+	if (cl->join == J_WAIT_PR) {
+		cl->join = J_QUEUED;
+		if (cl->t == T_HELD) {	/* adopted "table" */
+			session(cl);
+			return;
+		}
+	}
+	kick(cl);
+}
+
+/* Everybody must reload and re-read before a bit we set is used. */
+static void announce(struct cluster_log *cl)
+{
+	if (cl->b == B_PR || cl->b == B_RESPONDING || cl->b == B_WAIT_PR)
+		unlk(cl, &cl->barrier);
+	cl->b = B_WAIT_EX;
+	want_reload(cl);
+	if (lk(cl, "barrier", LM_EX, 0, &cl->barrier, barrier_ast, NULL, cl))
+		announce_done(cl);
+}
+
+/* ---------------------------------------------------------------- slots */
+
+static void watch_ast(void *arg, int status)
+{
+	struct watch *w = arg;
+
+	if (status) {
+		w->active = false;
+		return;
+	}
+	w->merge = true;
+	kick(w->cl);
+}
+
+static int suspect_slot(struct cluster_log *cl, struct watch *w)
+{
+	if (w->suspect)
+		return 0;
+	w->suspect = true;
+	cl->nr_suspect++;
+#ifdef DMLOG_FAULT_NO_TWO_WRITERS
+	return 0;	/* test-only broken build: the dead node's marks ignored */
+#endif
+	return cl->cops->read_slot(cl->st, w->slot, cl->suspect);
+}
+
+/* Re-read every slot info: watch new occupants, forget freed suspects. */
+static int scan_slots(struct cluster_log *cl)
+{
+	struct dmlog_slot_info si;
+	char name[32];
+	int r;
+
+	bitmap_fill(cl->suspect, false);
+	cl->nr_suspect = 0;
+	for (uint32_t m = 0; m < cl->nr_slots; m++) {
+		struct watch *w = &cl->w[m];
+		bool was = w->suspect;
+
+		w->suspect = false;
+		if (m == cl->slot)
+			continue;
+		r = cl->cops->read_slot_info(cl->st, m, &si);
+		if (r)
+			return r;
+		if (si.state != DMLOG_SLOT_ACTIVE)
+			continue;
+		w->node_id = si.node_id;
+		if (was || !cl->am->node_alive(cl->env.lm, si.node_id)) {
+			r = suspect_slot(cl, w);
+			if (r)
+				return r;
+		}
+		if (w->active)
+			continue;
+		snprintf(name, sizeof(name), "slot.%u", m);
+		w->active = true;
+		w->merge = false;
+		if (lk(cl, name, LM_PR, 0, &w->lksb, watch_ast, NULL, w))
+			w->active = false;
+	}
+	return 0;
+}
+
+static void node_down(void *arg, uint32_t nodeid)
+{
+	struct cluster_log *cl = arg;
+	bool any = false;
+
+	if (!cl->loaded || !cl->w)
+		return;
+	for (uint32_t m = 0; m < cl->nr_slots; m++) {
+		struct watch *w = &cl->w[m];
+
+		if (m == cl->slot || !w->active || w->node_id != nodeid)
+			continue;
+		if (suspect_slot(cl, w))
+			log_err("%s: reading slot %u failed", cl->log->uuid, m);
+		any = true;
+	}
+	/* Drop region-hash entries that would let reads balance (hazard 5). */
+	if (any)
+		want_reload(cl);
+}
+
+/* ---------------------------------------------------------------- join */
+
+static void slot_ast(void *arg, int status);
+
+static int try_next_slot(struct cluster_log *cl)
+{
+	struct dmlog_slot_info si;
+	char name[32];
+
+	for (; cl->slot_try < cl->nr_slots; cl->slot_try++) {
+		uint32_t m = cl->slot_try;
+		unsigned fl = LM_F_PERSISTENT | LM_F_NOQUEUE;
+
+		if (cl->cops->read_slot_info(cl->st, m, &si))
+			return -EIO;
+		cl->slot_adopt = false;
+		if (si.state == DMLOG_SLOT_ACTIVE && si.node_id == cl->node_id &&
+		    !cl->adopt_failed) {
+			cl->slot_adopt = true;	/* ours: restarted daemon */
+			fl = LM_F_PERSISTENT | LM_F_ORPHAN;
+		} else if (si.state == DMLOG_SLOT_ACTIVE &&
+			   si.node_id != cl->node_id) {
+			continue;
+		}
+		snprintf(name, sizeof(name), "slot.%u", m);
+		cl->join = J_SLOT_WAIT;
+		return lk(cl, name, LM_EX, fl, &cl->slot_lksb, slot_ast, NULL,
+			  cl);
+	}
+	return -ENOSPC;
+}
+
+static void join_loaded(struct cluster_log *cl)
+{
+	uint8_t *merge = calloc(cl->nr_slots, 1);
+	int r = merge ? 0 : -ENOMEM;
+
+	if (!r) {
+		merge[cl->slot] = 1;
+		cl->cops->set_shared(cl->st, true);
+		r = cl->cops->set_slot(cl->st, cl->slot, cl->node_id);
+	}
+	if (!r)
+		r = cl->cops->load_mask(cl->st, cl->log->in_sync, merge);
+	free(merge);
+	if (!r)
+		r = scan_slots(cl);
+	if (r) {
+		log_err("%s: joining the cluster log failed: %s",
+			cl->log->uuid, strerror(-r));
+		cl->join = J_FAIL;
+		return;
+	}
+	cl->join = J_DONE;
+	cl->loaded = cl->fresh_load = true;
+	cl->announce = true;	/* new slot, and our merged marks */
+	if (cl->restarted) {
+		/* The kernel kept its region hash (NOSYNC entries of the
+		 * previous daemon); our orphan region locks go only after it
+		 * has been reloaded. */
+		cl->purge_pending = true;
+	}
+}
+
+static void slot_ast(void *arg, int status)
+{
+	struct cluster_log *cl = arg;
+
+	if (status == 0) {
+		cl->slot = cl->slot_try;
+		cl->restarted = cl->slot_adopt;
+		join_loaded(cl);
+		session(cl);
+		return;
+	}
+	if (cl->slot_adopt)
+		cl->adopt_failed = true;	/* no orphan: plain claim */
+	else
+		cl->slot_try++;
+	if (try_next_slot(cl)) {
+		cl->join = J_FAIL;
+		log_err("%s: no free slot on the log device", cl->log->uuid);
+		session(cl);
+	}
+}
+
+static int join_start_slots(struct cluster_log *cl)
+{
+	int r = cl->cops->probe(cl->st, &cl->nr_slots);
+
+	if (r)
+		return r;
+	if (!cl->w) {
+		cl->w = calloc(cl->nr_slots, sizeof(*cl->w));
+		if (!cl->w)
+			return -ENOMEM;
+		for (uint32_t m = 0; m < cl->nr_slots; m++) {
+			cl->w[m].cl = cl;
+			cl->w[m].slot = m;
+		}
+	}
+	cl->slot_try = 0;
+	cl->slot = UINT32_MAX;
+	return try_next_slot(cl);
+}
+
+/* ---------------------------------------------------------------- session */
+
+static int verify_held(struct cluster_log *cl)
+{
+	struct bitmap *disk = NULL;
+	struct rlock *x, *nx;
+	int r = 0;
+
+	for (x = cl->rl; x; x = nx) {
+		nx = x->next;
+		if (x->st != RL_VERIFY)
+			continue;
+		if (!disk) {
+			disk = bitmap_new(cl->nr_regions, true);
+			r = disk ? cl->cops->read_oos(cl->st, disk) : -ENOMEM;
+			if (r)
+				break;
+		}
+		if (bitmap_test(disk, x->region)) {
+			bitmap_set(cl->log->in_sync, x->region);
+			rl_drop(cl, x, true);
+		} else {
+			bitmap_clear(cl->log->in_sync, x->region);
+			x->st = RL_HELD;
+		}
+	}
+	bitmap_free(disk);
+	return r;
+}
+
+static void do_clears(struct cluster_log *cl)
+{
+	struct rlock *x, *nx;
+
+	for (x = cl->rl; x; x = nx) {
+		nx = x->next;
+		if (x->st != RL_CLEAR)
+			continue;
+		if (cl->cops->oos_update(cl->st, x->region, false))
+			bitmap_clear(cl->log->in_sync, x->region);
+		rl_drop(cl, x, true);
+	}
+}
+
+static void do_merges(struct cluster_log *cl)
+{
+	struct dmlog_slot_info si;
+
+	for (uint32_t m = 0; cl->w && m < cl->nr_slots; m++) {
+		struct watch *w = &cl->w[m];
+
+		if (!w->merge)
+			continue;
+		if (!cl->cops->read_slot_info(cl->st, m, &si) &&
+		    si.state == DMLOG_SLOT_ACTIVE) {
+			if (cl->cops->merge_slot(cl->st, m))
+				log_err("%s: merging slot %u failed",
+					cl->log->uuid, m);
+			cl->announce = true;
+			log_info("%s: merged slot %u of lost node %u",
+				 cl->log->uuid, m, si.node_id);
+		}
+		w->merge = false;
+		w->active = false;
+		unlk(cl, &w->lksb);
+	}
+}
+
+static void do_setoos(struct cluster_log *cl)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		cl->cops->oos_update(cl->st, cl->setoos[i], true);
+	if (cl->nr_setoos)
+		cl->announce = true;
+	cl->nr_setoos = 0;
+}
+
+static void do_leave(struct cluster_log *cl)
+{
+	struct dmlog_slot_info si;
+	bool alone = true;
+
+	for (uint32_t m = 0; m < cl->nr_slots; m++)
+		if (m != cl->slot &&
+		    (cl->cops->read_slot_info(cl->st, m, &si) ||
+		     si.state == DMLOG_SLOT_ACTIVE))
+			alone = false;
+	if (cl->st->ops->close(cl->st, cl->log->idle, cl->log->in_sync,
+			       cl->leave_handoff && alone) ||
+	    !(cl->leave_handoff && alone))
+		cl->cops->write_slot_info(cl->st, cl->slot, DMLOG_SLOT_FREE, 0);
+	unlk(cl, &cl->slot_lksb);
+	cl->left = true;
+}
+
+static bool has_jobs(const struct cluster_log *cl)
+{
+	if (cl->join == J_QUEUED || cl->nr_setoos || cl->announce ||
+	    (cl->leave_wanted && !cl->left))
+		return true;
+	for (uint32_t m = 0; cl->w && m < cl->nr_slots; m++)
+		if (cl->w[m].merge)
+			return true;
+	for (const struct rlock *x = cl->rl; x; x = x->next)
+		if (x->st == RL_CLEAR || (x->st == RL_VERIFY && may_grant(cl)))
+			return true;
+	return false;
+}
+
+static void session(struct cluster_log *cl)
+{
+	if (cl->join == J_QUEUED) {
+		if (join_start_slots(cl)) {
+			cl->join = J_FAIL;
+			log_err("%s: no slot on the log device", cl->log->uuid);
+		}
+		if (cl->join == J_SLOT_WAIT)
+			return;		/* slot_ast continues */
+	}
+	if (cl->loaded) {
+		do_merges(cl);
+		do_setoos(cl);
+		do_clears(cl);
+		if (may_grant(cl) && verify_held(cl))
+			log_err("%s: OOS read failed", cl->log->uuid);
+		if (cl->leave_wanted && !cl->left && !cl->announce)
+			do_leave(cl);
+	}
+	if (cl->announce && !cl->left) {
+		announce(cl);
+		return;
+	}
+	cl->announce = false;
+	cl->t = T_IDLE;
+	unlk(cl, &cl->table);
+	kick(cl);
+}
+
+static void table_ast(void *arg, int status)
+{
+	struct cluster_log *cl = arg;
+
+	if (status) {
+		cl->t = T_IDLE;
+		if (!cl->table_adopt_done) {
+			cl->table_adopt_done = true;	/* no orphan */
+			kick(cl);
+		}
+		return;
+	}
+	cl->t = T_HELD;
+	if (!cl->table_adopt_done) {
+		/* Our previous daemon died holding "table": what it set
+		 * may not be announced yet; our join announces. */
+		cl->table_adopt_done = true;
+		cl->join = J_WAIT_PR;
+		barrier_pr(cl);
+		return;
+	}
+	session(cl);
+}
+
+/* Start a "table" session when there is something to do under it. */
+static void kick(struct cluster_log *cl)
+{
+	if (cl->t != T_IDLE || cl->b == B_WAIT_EX)
+		return;
+	if (!cl->table_adopt_done) {
+		cl->t = T_WAIT;
+		if (lk(cl, "table", LM_EX, LM_F_PERSISTENT | LM_F_ORPHAN,
+		       &cl->table, table_ast, NULL, cl))
+			cl->t = T_IDLE;
+		return;
+	}
+	if (cl->join == J_NONE) {
+		cl->join = J_WAIT_PR;
+		barrier_pr(cl);
+		return;
+	}
+	if (cl->join == J_WAIT_PR || cl->join == J_SLOT_WAIT ||
+	    !has_jobs(cl))
+		return;
+	cl->t = T_WAIT;
+	if (lk(cl, "table", LM_EX, LM_F_PERSISTENT, &cl->table, table_ast,
+	       NULL, cl))
+		cl->t = T_IDLE;
+}
+
+/* ---------------------------------------------------------------- API */
+
+int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
+		    struct cluster_log **out)
+{
+	struct cluster_log *cl;
+	char name[39];
+	int r;
+
+	*out = NULL;
+	if (!env->lm || !env->lm->ops->async || !log->store ||
+	    !log->store->cops)
+		return -EINVAL;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	cl->env = *env;
+	cl->am = env->lm->ops->async;
+	cl->log = log;
+	cl->st = log->store;
+	cl->cops = log->store->cops;
+	cl->nr_regions = log_region_count(log);
+	cl->node_id = cl->am->node_id(env->lm);
+	cl->suspect = bitmap_new(cl->nr_regions, false);
+	cluster_lockspace_name(log->uuid, name);
+	r = cl->suspect ? cl->am->ls_open(env->lm, name, &cl->ls) : -ENOMEM;
+	if (r) {
+		bitmap_free(cl->suspect);
+		free(cl);
+		return r;
+	}
+	cl->am->watch_nodes(env->lm, cl->ls, node_down, cl);
+	*out = cl;
+	return 0;
+}
+
+void cluster_log_free(struct cluster_log *cl)
+{
+	if (!cl)
+		return;
+	while (cl->rl)
+		rl_drop(cl, cl->rl, false);
+	cl->am->ls_close(cl->env.lm, cl->ls);
+	bitmap_free(cl->suspect);
+	free(cl->w);
+	free(cl->setoos);
+	free(cl);
+}
+
+bool cluster_loaded(const struct cluster_log *cl)
+{
+	return cl->loaded;
+}
+
+int cluster_resume(struct cluster_log *cl)
+{
+	int r;
+
+	if (cl->join == J_FAIL)
+		return -EIO;
+	if (!cl->loaded) {
+		kick(cl);
+		return -EAGAIN;
+	}
+	if (cl->fresh_load) {
+		cl->fresh_load = false;
+		return 0;
+	}
+	/* refresh: another node may have set or cleared bits */
+	r = cl->cops->read_oos(cl->st, cl->log->in_sync);
+	if (!r)
+		r = scan_slots(cl);
+	if (r)
+		return r;
+	if (cl->reload_pending && cl->saw_postsuspend) {
+		cl->reload_pending = false;
+		if (cl->purge_pending) {
+			cl->am->purge_orphans(cl->env.lm, cl->ls);
+			cl->purge_pending = false;
+		}
+		if (cl->b == B_RESPONDING)
+			barrier_release(cl);
+	}
+	kick(cl);
+	return 0;
+}
+
+void cluster_postsuspend(struct cluster_log *cl)
+{
+	if (cl->reload_pending)
+		cl->saw_postsuspend = true;
+}
+
+int cluster_leave(struct cluster_log *cl, bool handoff)
+{
+	if (cl->left || !cl->loaded)
+		return 0;
+	cl->leave_wanted = true;
+	cl->leave_handoff = handoff;
+	kick(cl);
+	return -EAGAIN;
+}
+
+bool cluster_in_sync(struct cluster_log *cl, uint64_t region)
+{
+	return bitmap_test(cl->log->in_sync, region) &&
+	       !bitmap_test(cl->suspect, region);
+}
+
+static void rl_ast(void *arg, int status)
+{
+	struct rlock *x = arg;
+	struct cluster_log *cl = x->cl;
+
+	if (status) {
+		rl_drop(cl, x, false);
+		return;
+	}
+	x->st = RL_VERIFY;
+	kick(cl);
+}
+
+static struct rlock *rl_request(struct cluster_log *cl, uint64_t region,
+				bool noqueue)
+{
+	struct rlock *x = calloc(1, sizeof(*x));
+	char name[32];
+
+	if (!x)
+		return NULL;
+	x->cl = cl;
+	x->region = region;
+	x->st = RL_WAIT;
+	x->next = cl->rl;
+	cl->rl = x;
+	snprintf(name, sizeof(name), "r.%llx", (unsigned long long)region);
+	if (lk(cl, name, LM_EX, LM_F_PERSISTENT |
+	       (noqueue ? LM_F_NOQUEUE : 0), &x->lksb, rl_ast, NULL, x)) {
+		rl_drop(cl, x, false);
+		return NULL;
+	}
+	return x;
+}
+
+static uint64_t lowest(const struct bitmap *bm, bool value, uint64_t n)
+{
+	uint64_t r = bitmap_find_next(bm, 0, value);
+
+	return r < n ? r : n;
+}
+
+void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
+				  int64_t *is_recovering, uint64_t *hint)
+{
+	uint64_t a = lowest(cl->log->in_sync, false, cl->nr_regions);
+	uint64_t b = lowest(cl->suspect, true, cl->nr_regions);
+	struct rlock *x;
+
+	*hint = a < b ? a : b;
+	*is_recovering = 1;
+	if (bitmap_test(cl->suspect, region))
+		return;
+	if (bitmap_test(cl->log->in_sync, region)) {
+		*is_recovering = 0;
+		return;
+	}
+	x = rl_find(cl, region);
+	if (x && x->st == RL_HELD) {
+		x->nosync = true;	/* written NOSYNC: we recover it */
+		*is_recovering = 0;
+		return;
+	}
+	if (!x && may_grant(cl))
+		rl_request(cl, region, false);
+}
+
+static struct rlock *held_work(struct cluster_log *cl, bool nosync)
+{
+	for (struct rlock *x = cl->rl; x; x = x->next)
+		if (x->st == RL_HELD && !x->handed && x->nosync == nosync)
+			return x;
+	return NULL;
+}
+
+static bool waiting_copy(const struct cluster_log *cl)
+{
+	for (const struct rlock *x = cl->rl; x; x = x->next)
+		if (x->st == RL_WAIT || x->st == RL_VERIFY)
+			return true;
+	return false;
+}
+
+/* Next candidate: out of sync, not suspect, no lock of ours yet. */
+static void request_candidate(struct cluster_log *cl)
+{
+	uint64_t n = cl->nr_regions;
+
+	for (uint64_t tries = 0; tries < 2; tries++) {
+		uint64_t r = bitmap_find_next(cl->log->in_sync, cl->search,
+					      false);
+
+		while (r < n && (rl_find(cl, r) ||
+				 bitmap_test(cl->suspect, r)))
+			r = bitmap_find_next(cl->log->in_sync, r + 1, false);
+		if (r < n) {
+			cl->search = r + 1;
+			rl_request(cl, r, true);
+			return;
+		}
+		cl->search = 0;
+	}
+}
+
+#ifdef DMLOG_FAULT_COPY_WITHOUT_LOCK
+/* Test-only broken build: resync work handed out with no region lock. */
+static struct rlock *fake_held(struct cluster_log *cl)
+{
+	uint64_t r = bitmap_find_next(cl->log->in_sync, 0, false);
+	struct rlock *x;
+
+	while (r < cl->nr_regions && (rl_find(cl, r) ||
+	       bitmap_test(cl->log->recovering, r)))
+		r = bitmap_find_next(cl->log->in_sync, r + 1, false);
+	if (r >= cl->nr_regions)
+		return NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->cl = cl;
+	x->region = r;
+	x->st = RL_HELD;
+	x->lksb.lkid = 0;	/* never locked: unlock is a no-op */
+	x->next = cl->rl;
+	cl->rl = x;
+	return x;
+}
+#endif
+
+int cluster_resync_work(struct cluster_log *cl, uint64_t *region)
+{
+	struct rlock *x;
+
+	if (!may_grant(cl))
+		return 0;
+#ifdef DMLOG_FAULT_COPY_WITHOUT_LOCK
+	if (!held_work(cl, true) && !held_work(cl, false))
+		fake_held(cl);
+#endif
+	x = held_work(cl, true);
+	if (!x)
+		x = held_work(cl, false);
+	if (x) {
+		x->handed = true;
+		*region = x->region;
+		return 1;
+	}
+	if (!waiting_copy(cl))
+		request_candidate(cl);
+	return 0;
+}
+
+bool cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
+			     bool in_sync)
+{
+	struct rlock *x = rl_find(cl, region);
+	uint64_t *n;
+
+	if (in_sync) {
+		if (!x || x->st != RL_HELD)
+			return false;	/* not copied under our lock */
+		x->st = RL_CLEAR;
+		kick(cl);
+		return true;
+	}
+	if (x && x->st != RL_WAIT && x->st != RL_VERIFY)
+		rl_drop(cl, x, true);
+	n = realloc(cl->setoos, (cl->nr_setoos + 1) * sizeof(*n));
+	if (n) {
+		cl->setoos = n;
+		cl->setoos[cl->nr_setoos++] = region;
+	}
+	kick(cl);
+	return true;
+}
+
+uint64_t cluster_sync_count(struct cluster_log *cl)
+{
+	uint64_t s = bitmap_weight(cl->log->in_sync);
+	uint64_t d = bitmap_weight(cl->suspect);
+
+	return s > d ? s - d : 0;
+}

@@ -1,0 +1,56 @@
+/* Cluster coordination of one disk log instance over the asynchronous
+ * lock manager (doc/design.md section 7). The engine (log_engine.c) calls
+ * these hooks only when the log has a cluster_log; the single-node path
+ * never does.
+ *
+ * Nothing here blocks: requests that need locks answer "not yet"
+ * (-EAGAIN, which makes the kernel resend, or "recovering"/"no work") and
+ * the protocol moves on in lock callbacks. */
+#ifndef DMLOG_CLUSTER_LOG_H
+#define DMLOG_CLUSTER_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dmlog_log;
+struct lockmgr;
+struct cluster_log;
+
+struct cluster_env {
+	struct lockmgr *lm;		/* with async ops */
+	/* Reload the local mirror table (suspend, drop the region hash,
+	 * resume) outside the request loop (hazard 6). The protocol sees
+	 * it done at the next POSTSUSPEND + RESUME of the log. */
+	void (*reload)(void *ctx, const char *uuid);
+	void *ctx;
+};
+
+int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
+		    struct cluster_log **out);
+/* Abrupt end (daemon exit): no unlock, no write. */
+void cluster_log_free(struct cluster_log *cl);
+
+/* RESUME: join (first time) or refresh. 0 when the log's bitmaps are
+ * loaded, -EAGAIN while locks are pending. */
+int cluster_resume(struct cluster_log *cl);
+void cluster_postsuspend(struct cluster_log *cl);
+/* DTR: leave the cluster (-EAGAIN until done; then the store is closed). */
+int cluster_leave(struct cluster_log *cl, bool handoff);
+/* Have the log's bitmaps been read since this daemon started? */
+bool cluster_loaded(const struct cluster_log *cl);
+
+bool cluster_in_sync(struct cluster_log *cl, uint64_t region);
+void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
+				  int64_t *is_recovering, uint64_t *hint);
+/* 1 and *region: recover it; 0: no work now. */
+int cluster_resync_work(struct cluster_log *cl, uint64_t *region);
+/* May the engine record region as in_sync? (false: leave it out of
+ * sync, the lock to prove the copy is not ours). */
+bool cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
+			     bool in_sync);
+uint64_t cluster_sync_count(struct cluster_log *cl);
+
+/* Lockspace name for a DM uuid (hazard 7): "dmlog-" + 32 hex digits. */
+void cluster_lockspace_name(const char *uuid, char out[39]);
+
+#endif
