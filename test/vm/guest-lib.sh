@@ -386,7 +386,7 @@ no_io_errors_since() { # MARK: no error/failure message in dmesg since MARK
     # (dm-log-userspace's "Userspace log server not found." is the expected
     # sign of a daemon restart, not an error the mirror sees.)
     local bad
-    bad=$(dmesg_since "$1" | grep -Ei 'error|fail|dead' | grep -v 'Userspace log server not found') || true
+    bad=$(dmesg_since "$1" | grep -Ei 'error|fail|dead|insufficient' | grep -v 'Userspace log server not found') || true
     [[ -z $bad ]] && return 0
     printf 'kernel reported errors:\n%s\n' "$bad" >&2
     return 1
@@ -411,8 +411,9 @@ bg_writer_start() { # DEV EXPECTED FIRST_KB SPAN_KB [SEED]
             off=$((first + 4 * (RANDOM % ((span - kb) / 4 + 1))))
             dd if=/dev/urandom of="$BGW_DIR/chunk" bs=${kb}k count=1 status=none
             rc=0
-            dd if="$BGW_DIR/chunk" of="$dev" bs=1k seek="$off" oflag=direct conv=notrunc status=none || rc=$?
-            dd if="$BGW_DIR/chunk" of="$exp" bs=1k seek="$off" conv=notrunc status=none
+            # one write of kb KiB (seek in bytes)
+            dd if="$BGW_DIR/chunk" of="$dev" bs=${kb}k seek=$((off * 1024)) oflag=direct,seek_bytes conv=notrunc status=none || rc=$?
+            dd if="$BGW_DIR/chunk" of="$exp" bs=${kb}k seek=$((off * 1024)) oflag=seek_bytes conv=notrunc status=none
             n=$((n + 1))
             echo "$n $rc" >>"$BGW_DIR/log"
         done
@@ -437,6 +438,12 @@ bg_writer_stop() { # stop it; returns non-zero if any write failed (prints them)
     printf 'bg_writer: failed writes (n rc):\n%s\n' "$bad" >&2
     tail -n 5 "$BGW_DIR/out" >&2
     return 1
+}
+
+range_is() { # DEV OFF_KB FILE: DEV holds FILE's bytes at OFF_KB KiB (O_DIRECT read; FILE a multiple of 1 KiB)
+    local n
+    n=$(stat -c %s "$3") || return 1
+    cmp <(dd if="$1" iflag=direct bs=1k skip="$2" count=$((n / 1024)) status=none) "$3" >&2
 }
 
 same_content() { # DEV FILE: DEV (read with O_DIRECT) holds exactly FILE's bytes

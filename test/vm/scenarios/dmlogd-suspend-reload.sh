@@ -80,7 +80,7 @@ if dev=$(dm_create ms "$T"); then
     check "disk: no resync after suspends and reloads (probe on leg 1 intact)" \
         cmp <(dd if="$leg1" iflag=direct bs=1k skip=$PROBE_KB count=4 status=none) /tmp/probe
     # Undo the probe through the mirror (writes both legs).
-    dd if=/tmp/exp of="$dev" bs=1k skip=$PROBE_KB seek=$PROBE_KB count=4 oflag=direct status=none
+    dd if=/tmp/exp of="$dev" bs=4k skip=$((PROBE_KB / 4)) seek=$((PROBE_KB / 4)) count=1 oflag=direct status=none
     check "disk: suspend again" dmsetup suspend ms
     h=$(klog_header "$logdev")
     check "disk: while suspended the log is still dmlogd's (no MiRr: $h)" test "${h%% *}" != 4d695272
