@@ -226,6 +226,41 @@ static int handle_dtr(struct log_server *srv, const struct ulog_msg *m)
 	return 0;
 }
 
+/* The kernel keeps the size of the reply it got as the capacity of its
+ * retry: an -ESRCH reply with no data would leave the retried request
+ * (after the re-CTR and RESUME) no room for its answer (-ENOSPC). So the
+ * -ESRCH reply carries zeros of the size that request normally returns;
+ * the kernel ignores them. Status strings get room for any of ours. */
+static size_t normal_reply_size(uint32_t type)
+{
+	switch (type) {
+	case DM_ULOG_GET_REGION_SIZE:
+	case DM_ULOG_IS_CLEAN:
+	case DM_ULOG_IN_SYNC:
+	case DM_ULOG_GET_SYNC_COUNT:
+		return sizeof(uint64_t);
+	case DM_ULOG_GET_RESYNC_WORK:
+	case DM_ULOG_IS_REMOTE_RECOVERING:
+		return 2 * sizeof(uint64_t);
+	case DM_ULOG_STATUS_INFO:
+	case DM_ULOG_STATUS_TABLE:
+		return 128;
+	default:
+		return 0;
+	}
+}
+
+static int esrch_reply(uint32_t type, void *out, size_t cap, size_t *len)
+{
+	size_t n = normal_reply_size(type);
+
+	if (n > cap)
+		n = cap;
+	memset(out, 0, n);
+	*len = n;
+	return -ESRCH;
+}
+
 int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 		      void *out, size_t out_cap, size_t *out_len)
 {
@@ -245,7 +280,7 @@ int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 		log_info("%s: %s for an unknown log instance: asking the "
 			 "kernel to re-create it", m->req.uuid,
 			 ulog_type_name(m->type));
-		return -ESRCH;
+		return esrch_reply(m->type, out, out_cap, out_len);
 	}
 	return log_request(srv->logs[i], m->type, m->payload, m->payload_len,
 			   out, out_cap, out_len);

@@ -39,7 +39,8 @@ void log_server_free(struct log_server *srv);
 
 /* Handle one well-formed request. Writes the reply payload to out
  * (out_cap bytes) and its length to *out_len; returns 0 or -errno for the
- * reply's error field. */
+ * reply's error field. The payload goes back even with an error: the
+ * -ESRCH answer for an unknown log carries one (see log_server.c). */
 int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 		      void *out, size_t out_cap, size_t *out_len);
 

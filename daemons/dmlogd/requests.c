@@ -132,6 +132,6 @@ void requests_frame(void *ctx, struct transport *t,
 	log_debug("%s %.*s luid %" PRIu64 " seq %u: %d, %zu bytes",
 		  ulog_type_name(m.type), (int)sizeof(m.req.uuid), m.req.uuid,
 		  (uint64_t)m.req.luid, m.req.seq, err, out_len);
-	reply(rq, t, from, &m, err, out, err ? 0 : out_len);
+	reply(rq, t, from, &m, err, out, out_len);
 	queue_kicks(rq);
 }

@@ -164,6 +164,11 @@ static void test_restart_path(void **st)
 	assert_int_equal(len, 0);
 	assert_int_equal(send_req(srv, DM_ULOG_IN_SYNC, "u", 3, &region, 8,
 				  out, &len), -ESRCH);
+	/* room for the answer of the kernel's retry: it keeps this size */
+	assert_int_equal(len, 8);
+	assert_int_equal(send_req(srv, DM_ULOG_GET_RESYNC_WORK, "u", 3, NULL,
+				  0, out, &len), -ESRCH);
+	assert_int_equal(len, 16);
 	/* DTR of an unknown log is a no-op */
 	assert_int_equal(simple(srv, DM_ULOG_DTR, "u", 3), 0);
 	/* the re-CTR ends in a NUL and has no reply buffer: no device */
