@@ -1,0 +1,61 @@
+/* Model of one node's dm-raid1 over a userspace log (sim_kernel.c). */
+#ifndef DMLOG_SIM_KERNEL_H
+#define DMLOG_SIM_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+enum krs { RS_NONE, RS_CLEAN, RS_DIRTY, RS_NOSYNC, RS_RECOVERING };
+
+struct kreg {
+	enum krs st;
+	int pending;
+};
+
+struct kwrite {
+	uint64_t id;
+	int block;
+	unsigned legs_left;	/* bit per leg */
+	uint64_t not_before;	/* requeued writes wait */
+};
+
+struct world;
+
+struct knode {
+	struct world *w;
+	uint32_t node;
+	bool up;		/* the mirror device exists */
+	uint64_t luid;
+	struct kreg rh[SIM_REGIONS];
+	struct kwrite q[64];	/* writes not issued yet */
+	int nq;
+	struct kwrite fl[64];	/* issued, in flight */
+	int nfl;
+	int reads[16];
+	int nreads;
+	bool mark[SIM_REGIONS], clear[SIM_REGIONS];
+	int rec;		/* region being recovered, -1 none */
+	int rec_next;		/* next block to copy */
+	bool rec_done;
+	uint64_t hint, irr_next;
+	bool need_recreate, need_resume;
+	int susp;		/* 0 none, 1 draining, 2 resuming */
+	bool susp_drop, reload_req;
+	uint64_t last_clear_flush;
+};
+
+void k_init(struct knode *k, struct world *w, uint32_t node);
+/* One kmirrord pass; false when it could do nothing. */
+void k_pass(struct knode *k);
+/* One leg I/O of one in-flight write lands. */
+bool k_complete_one(struct knode *k);
+/* One block of the current recovery copy. */
+bool k_copy_one(struct knode *k);
+void k_suspend(struct knode *k, bool reload);
+bool k_quiet(const struct knode *k);
+/* Power loss: in-flight leg writes land or not. */
+void k_crash(struct knode *k);
+
+#endif

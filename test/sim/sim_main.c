@@ -1,0 +1,461 @@
+/* sim_test: the deterministic cluster simulation (see sim.h).
+ *
+ * Usage: sim_test [--seeds N] [--first N] [--seed N] [--steps N]
+ *                 [--nodes N] [--trace] [--expect-fail]
+ * Every seed is independent and reproduces alone with --seed N.
+ * --expect-fail (broken builds): succeed iff some seed fails, and print
+ * the first failing seed. Output ends with "sim: N passed, N failed" and
+ * cmocka-style [  PASSED  ] / [  FAILED  ] lines for run-host-tests.sh. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/dm-log-userspace.h>
+
+#include "bitmap.h"
+#include "ctr_parse.h"
+#include "log_engine.h"
+#include "log_format.h"
+#include "store_disk.h"
+#include "ulog_codec.h"
+#include "sim_world.h"
+
+bool sim_trace;
+static struct world *cur;
+
+uint64_t sim_rand(struct sim_rng *g)
+{
+	uint64_t z = (g->s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+uint64_t sim_below(struct sim_rng *g, uint64_t n)
+{
+	return sim_rand(g) % n;
+}
+
+bool sim_pct(struct sim_rng *g, unsigned pct)
+{
+	return sim_below(g, 100) < pct;
+}
+
+void sim_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sim_trace)
+		return;
+	va_start(ap, fmt);
+	printf("[%6llu] ", cur ? (unsigned long long)cur->now : 0ull);
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+}
+
+void w_fail(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->failed)
+		return;
+	w->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(w->why, sizeof(w->why), fmt, ap);
+	va_end(ap);
+	sim_log("FAIL: %s", w->why);
+}
+
+/* ------------------------------------------------------------ checker */
+
+void chk_write_issued(struct world *w, int b)
+{
+	w->epoch[b]++;
+	w->live_inflight[b]++;
+}
+
+void chk_write_done(struct world *w, int b, uint64_t id)
+{
+	w->epoch[b]++;
+	w->live_inflight[b]--;
+	w->busy[b] = false;
+	w->done[b] = id;
+	w->ndead[b] = 0;
+}
+
+void chk_write_died(struct world *w, int b, uint64_t id)
+{
+	w->epoch[b]++;
+	w->live_inflight[b]--;
+	w->busy[b] = false;
+	if (w->ndead[b] < 8)
+		w->dead[b][w->ndead[b]++] = id;
+}
+
+/* A read returns the last completed write, a write in flight, or one in
+ * flight when its node died; two reads with no write between agree. */
+void chk_read(struct world *w, uint32_t node, int b, int leg)
+{
+	uint64_t v = w->legs[leg][b];
+	bool ok = v == w->done[b] || w->live_inflight[b] > 0;
+
+	for (int i = 0; i < w->ndead[b]; i++)
+		ok |= v == w->dead[b][i];
+	if (!ok)
+		w_fail(w, "n%u read block %d from leg %d: got write %llu, "
+		       "last completed %llu", node, b, leg,
+		       (unsigned long long)v, (unsigned long long)w->done[b]);
+	if (!w->live_inflight[b] && w->rd_valid[b] &&
+	    w->rd_epoch[b] == w->epoch[b] && w->rd_val[b] != v)
+		w_fail(w, "n%u read block %d from leg %d: got write %llu, "
+		       "an earlier read with no write between got %llu", node,
+		       b, leg, (unsigned long long)v,
+		       (unsigned long long)w->rd_val[b]);
+	w->rd_valid[b] = true;
+	w->rd_epoch[b] = w->epoch[b];
+	w->rd_val[b] = v;
+	sim_log("n%u: read block %d leg %d = %llu", node, b, leg,
+		(unsigned long long)v);
+}
+
+/* ------------------------------------------------------------ daemons */
+
+static int open_store(void *ctx, const struct ctr_params *p, const char *uuid,
+		      struct lockmgr *lm, struct log_store **out, char *err,
+		      size_t errlen)
+{
+	struct sdaemon *d = ctx;
+	struct blockdev *bd = sim_disk_view(cur->disk);
+
+	(void)lm;
+	d->view = bd;
+	return store_disk_open(bd, p, uuid, SIM_SLOTS, 0, out, err, errlen);
+}
+
+static void reload_cb(void *ctx, const char *uuid)
+{
+	struct knode *k = ctx;
+
+	(void)uuid;
+	sim_log("n%u: daemon asks for a table reload", k->node);
+	k_suspend(k, true);
+}
+
+static void daemon_start(struct world *w, uint32_t n)
+{
+	struct sdaemon *d = &w->dm[n];
+	struct log_server_env env = { .open_store = open_store, .ctx = d };
+
+	d->lm = sim_dlm_connect(w->dlm, n);
+	env.lm = d->lm;
+	d->srv = log_server_new(&env);
+	d->cenv.lm = d->lm;
+	d->cenv.reload = reload_cb;
+	d->cenv.ctx = &w->k[n];
+	log_server_set_cluster(d->srv, &d->cenv);
+	d->up = true;
+}
+
+/* kill -9 (node lives) or node death (crash: the view loses unsynced
+ * writes; the DLM already holds the node's locks for fencing). */
+static void daemon_stop(struct world *w, uint32_t n, bool crash)
+{
+	struct sdaemon *d = &w->dm[n];
+
+	if (!d->up)
+		return;
+	if (d->view) {
+		if (crash)
+			sim_view_crash(d->view, sim_rand(&w->rng));
+		else
+			sim_view_kill(d->view);
+	}
+	if (!crash)
+		sim_dlm_proc_exit(d->lm);
+	log_server_free(d->srv);
+	d->lm->ops->destroy(d->lm);
+	memset(d, 0, sizeof(*d));
+}
+
+int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
+	  size_t in_len, void *out, size_t *out_len)
+{
+	static uint8_t buf[ULOG_MAX_PAYLOAD];
+	struct ulog_msg m;
+	int r;
+
+	if (!w->dm[node].up)
+		return -ESRCH;
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.req.request_type = type;
+	m.req.luid = w->k[node].luid;
+	snprintf(m.req.uuid, sizeof(m.req.uuid), "SIM-MIRROR-UUID");
+	m.payload = in;
+	m.payload_len = in_len;
+	*out_len = 0;
+	r = log_server_handle(w->dm[node].srv, &m, buf, sizeof(buf), out_len);
+	if (!r && out && *out_len)
+		memcpy(out, buf, *out_len);
+	if (r && r != -EAGAIN && r != -ESRCH)
+		w_fail(w, "n%u: %s failed: %d", node, ulog_type_name(type), r);
+	return r;
+}
+
+/* ------------------------------------------------------------ world */
+
+static void node_boot(struct world *w, uint32_t n)
+{
+	struct knode *k = &w->k[n];
+
+	k_init(k, w, n);
+	k->up = true;
+	k->luid = ++w->luid;
+	k->need_recreate = true;	/* CTR + RESUME at the first pass */
+	w->node_alive[n] = true;
+	sim_dlm_node_up(w->dlm, n);
+	daemon_start(w, n);
+	sim_log("n%u: boots and joins", n);
+}
+
+static void node_crash(struct world *w, uint32_t n)
+{
+	sim_log("n%u: CRASH", n);
+	for (int i = 0; i < w->k[n].nq; i++)
+		w->busy[w->k[n].q[i].block] = false;	/* never issued */
+	k_crash(&w->k[n]);
+	sim_dlm_node_die(w->dlm, n, w->now + 20 + sim_below(&w->rng, 200));
+	daemon_stop(w, n, true);
+	w->node_alive[n] = false;
+	w->restart_at[n] = w->now + 300 + sim_below(&w->rng, 400);
+}
+
+static void daemon_kill(struct world *w, uint32_t n)
+{
+	sim_log("n%u: dmlogd killed (-9) and restarted", n);
+	daemon_stop(w, n, false);
+	daemon_start(w, n);
+	/* the kernel finds out at its next request: -ESRCH, CTR, RESUME */
+	w->k[n].need_recreate = true;
+	w->k[n].need_resume = false;
+}
+
+static uint32_t pick_node(struct world *w)
+{
+	for (int t = 0; t < 8; t++) {
+		uint32_t n = 1 + (uint32_t)sim_below(&w->rng,
+						     (uint64_t)w->nr_nodes);
+
+		if (w->node_alive[n])
+			return n;
+	}
+	return 0;
+}
+
+static void new_write(struct world *w, uint32_t n)
+{
+	struct knode *k = &w->k[n];
+
+	int b = (int)sim_below(&w->rng, SIM_BLOCKS);
+
+	/* the application never overlaps two writes to one block */
+	if (k->nq >= 64 || k->nfl >= 48 || w->busy[b])
+		return;
+	w->busy[b] = true;
+	k->q[k->nq].id = ++w->next_id;
+	k->q[k->nq].block = b;
+	k->q[k->nq].not_before = 0;
+	k->nq++;
+}
+
+static void new_read(struct world *w, uint32_t n)
+{
+	struct knode *k = &w->k[n];
+
+	if (k->nreads < 16)
+		k->reads[k->nreads++] = (int)sim_below(&w->rng, SIM_BLOCKS);
+}
+
+static void restarts(struct world *w)
+{
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
+		if (!w->node_alive[n] && w->now >= w->restart_at[n] &&
+		    sim_dlm_fenced(w->dlm, n))
+			node_boot(w, n);
+}
+
+static void step(struct world *w, bool chaos)
+{
+	uint64_t x = sim_below(&w->rng, 1000);
+	uint32_t n = pick_node(w);
+
+	w->now++;
+	sim_dlm_run(w->dlm);
+	restarts(w);
+	if (!n)
+		return;
+	if (x < 250)
+		k_pass(&w->k[n]);
+	else if (x < 500)
+		k_complete_one(&w->k[n]);
+	else if (x < 650)
+		k_copy_one(&w->k[n]);
+	else if (x < 800 && chaos)
+		new_write(w, n);
+	else if (x < 950)
+		new_read(w, n);
+	else if (!chaos)
+		k_pass(&w->k[n]);
+	else if (x < 960)
+		k_suspend(&w->k[n], sim_pct(&w->rng, 50));
+	else if (x < 963)
+		node_crash(w, n);
+	else if (x < 966)
+		daemon_kill(w, n);
+}
+
+static bool converged(struct world *w)
+{
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++) {
+		struct dmlog_log *log;
+
+		if (!w->node_alive[n] || !k_quiet(&w->k[n]))
+			return false;
+		log = log_server_at(w->dm[n].srv, 0);
+		if (!log || log_sync_count(log) != SIM_REGIONS)
+			return false;
+	}
+	return sim_dlm_idle(w->dlm);
+}
+
+static void final_check(struct world *w)
+{
+	for (int b = 0; b < SIM_BLOCKS; b++)
+		for (int l = 1; l < SIM_LEGS; l++)
+			if (w->legs[l][b] != w->legs[0][b])
+				w_fail(w, "end: block %d differs: leg 0 has "
+				       "%llu, leg %d has %llu, log says in "
+				       "sync", b,
+				       (unsigned long long)w->legs[0][b], l,
+				       (unsigned long long)w->legs[l][b]);
+}
+
+static void world_free(struct world *w)
+{
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
+		daemon_stop(w, n, false);
+	sim_dlm_free(w->dlm);
+	sim_disk_free(w->disk);
+	free(w);
+}
+
+static bool run_seed(uint64_t seed, uint64_t steps, int nodes)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	bool ok;
+	uint64_t i;
+
+	if (!w)
+		abort();
+	cur = w;
+	w->seed = seed;
+	w->rng.s = seed * 0x2545F4914F6CDD1Dull + 1;
+	w->nr_nodes = nodes ? nodes : 2 + (int)sim_below(&w->rng, 3);
+	w->dlm = sim_dlm_new(&w->rng, &w->now);
+	w->disk = sim_disk_new(dmlog_min_device_bytes(SIM_REGIONS, SIM_SLOTS));
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
+		node_boot(w, n);
+	for (i = 0; i < steps && !w->failed; i++)
+		step(w, true);
+	/* quiet period: no new writes, no faults, every node back */
+	for (i = 0; i < 60000 && !w->failed; i++) {
+		if (i % 64 == 0 && converged(w))
+			break;
+		step(w, false);
+	}
+	if (!w->failed && !converged(w))
+		w_fail(w, "no convergence: resync did not finish");
+	if (!w->failed)
+		final_check(w);
+	ok = !w->failed;
+	if (!ok)
+		printf("seed %llu FAILED (%d nodes, step %llu): %s\n",
+		       (unsigned long long)seed, w->nr_nodes,
+		       (unsigned long long)w->now, w->why);
+	world_free(w);
+	cur = NULL;
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t first = 1, count = 200, steps = 3000, one = 0;
+	bool single = false, expect_fail = false;
+	int nodes = 0, passed = 0, failed = 0;
+	uint64_t first_bad = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
+
+		if (!strcmp(a, "--trace"))
+			sim_trace = true;
+		else if (!strcmp(a, "--expect-fail"))
+			expect_fail = true;
+		else if (!strcmp(a, "--seed") && ++i)
+			one = strtoull(v, NULL, 0), single = true;
+		else if (!strcmp(a, "--seeds") && ++i)
+			count = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--first") && ++i)
+			first = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--steps") && ++i)
+			steps = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--nodes") && ++i)
+			nodes = atoi(v);
+		else {
+			fprintf(stderr, "usage: %s [--seed N | --seeds N "
+				"--first N] [--steps N] [--nodes 2..4] "
+				"[--trace] [--expect-fail]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (nodes && (nodes < 2 || nodes > SIM_MAX_NODES))
+		return 2;
+	if (single) {
+		first = one;
+		count = 1;
+	}
+	for (uint64_t s = first; s < first + count; s++) {
+		if (run_seed(s, steps, nodes)) {
+			passed++;
+			continue;
+		}
+		failed++;
+		if (!first_bad)
+			first_bad = s;
+		if (expect_fail)
+			break;
+	}
+	if (expect_fail) {
+		if (failed)
+			printf("broken build caught: first failing seed %llu "
+			       "(reproduce: --seed %llu --trace)\n",
+			       (unsigned long long)first_bad,
+			       (unsigned long long)first_bad);
+		else
+			printf("broken build NOT caught in %llu seeds\n",
+			       (unsigned long long)count);
+		printf("sim: %d passed, %d failed\n", failed ? 1 : 0,
+		       failed ? 0 : 1);
+		printf("[  %s  ] 1 test(s).\n", failed ? "PASSED" : "FAILED");
+		return failed ? 0 : 1;
+	}
+	printf("sim: %d passed, %d failed\n", passed, failed);
+	if (passed)
+		printf("[  PASSED  ] %d test(s).\n", passed);
+	if (failed)
+		printf("[  FAILED  ] %d test(s).\n", failed);
+	return failed ? 1 : 0;
+}
