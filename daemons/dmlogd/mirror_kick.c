@@ -3,6 +3,7 @@
 #include <libdevmapper.h>
 #include <linux/dm-ioctl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,15 @@ struct mirror_kick *mirror_kick_start(void)
 		return NULL;
 	pthread_mutex_init(&mk->lock, NULL);
 	pthread_cond_init(&mk->cond, NULL);
+	/* The worker must never take a signal: the main loop reads them
+	 * from a signalfd, and a thread with SIGTERM unblocked would let it
+	 * kill the daemon. A new thread inherits this mask. */
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = pthread_create(&mk->thread, NULL, worker, mk);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r) {
 		log_err("cannot start the suspend/resume worker: %s",
 			strerror(r));
