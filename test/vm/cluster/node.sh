@@ -108,6 +108,7 @@ EOF
 cp /etc/corosync/corosync.conf "$R/corosync.conf"
 corosync -f </dev/null >>"$R/corosync.log" 2>&1 &
 corosync_pid=$!
+deadline=$((SECONDS + ${DMLOG_FORM_TIMEOUT:-90})) # for quorum and dlm_controld
 set_state corosync
 
 # ---------------------------------------------------------------- dlm (prepared while corosync forms)
@@ -126,10 +127,9 @@ quorate() { # quorate and every configured node's vote counted
     [[ $out == *'Quorate:'*Yes* ]] || return 1
     [[ $out =~ Total\ votes:\ +([0-9]+) ]] && ((BASH_REMATCH[1] >= nodes))
 }
-deadline=$((SECONDS + ${DMLOG_FORM_TIMEOUT:-90}))
 until quorate; do
     kill -0 "$corosync_pid" 2>/dev/null || die "corosync exited"
-    ((SECONDS < deadline)) || die "no quorum with $nodes votes after ${DMLOG_FORM_TIMEOUT:-90}s: $(corosync-quorumtool -s 2>&1 | tr '\n' ' ')"
+    ((SECONDS < deadline)) || die "no quorum with $nodes votes after ${DMLOG_FORM_TIMEOUT:-90}s: $(corosync-quorumtool -s 2>&1 | grep -E '^(Nodes|Quorate|Total votes):' | tr -s ' \n' ' ')"
     nap 0.5
 done
 set_state quorate

@@ -20,7 +20,7 @@ set -uo pipefail
 self=$(readlink -f "$0")
 here=$(dirname "$self")
 
-LOCKED_N=${CLUSTER_SMOKE_LOCKED_N:-300}     # locked increments per node (3 nodes)
+LOCKED_N=${CLUSTER_SMOKE_LOCKED_N:-200}     # locked increments per node (3 nodes)
 UNLOCKED_N=${CLUSTER_SMOKE_UNLOCKED_N:-1000} # unlocked increments per node (2 nodes)
 AFTER_N=${CLUSTER_SMOKE_AFTER_N:-100}        # locked increments per survivor
 DEV=/dev/vda                                 # the shared disk in every guest
@@ -77,6 +77,10 @@ for k in 1 2 3; do
     cluster_wait "$k" 0 30
     cluster_relay "$k" 0 "node$k"
 done
+
+t=$(date +%s.%N)
+check "trivial command round trip (cluster_run 2 10 true)" cluster_run 2 10 true
+note "cluster_run round trip: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 
 counter_value() { # K: the counter as node K reads it (O_DIRECT)
     cluster_run "$1" 20 "$C" read $DEV $OFF
