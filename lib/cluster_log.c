@@ -52,7 +52,7 @@ struct watch {
 	uint32_t node_id;	/* from the last slot info read */
 };
 
-enum bar_state { B_NONE, B_WAIT_PR, B_PR, B_RESPONDING, B_WAIT_EX };
+enum bar_state { B_NONE, B_WAIT_PR, B_PR, B_RESPONDING, B_WAIT_EX, B_EX };
 enum tab_state { T_IDLE, T_WAIT, T_HELD };
 enum join_state { J_NONE, J_WAIT_PR, J_QUEUED, J_SLOT_WAIT, J_DONE, J_FAIL };
 
@@ -176,6 +176,7 @@ static void rl_drop(struct cluster_log *cl, struct rlock *x, bool unlock)
 static void barrier_ast(void *arg, int status);
 static void barrier_bast(void *arg, int mode);
 static void session(struct cluster_log *cl);
+static void session_end(struct cluster_log *cl);
 
 static void barrier_pr(struct cluster_log *cl)
 {
@@ -227,7 +228,11 @@ static void barrier_ast(void *arg, int status)
 		return;
 	}
 	if (cl->b == B_WAIT_EX) {
-		announce_done(cl);
+		/* everybody else is fresh; our own kernel too? (its
+		 * in-flight writes drain in the reload) */
+		cl->b = B_EX;
+		if (!cl->reload_pending)
+			announce_done(cl);
 		return;
 	}
 	cl->b = B_PR;
@@ -300,7 +305,9 @@ static int scan_slots(struct cluster_log *cl)
 		if (si.state != DMLOG_SLOT_ACTIVE)
 			continue;
 		w->node_id = si.node_id;
-		if (was || !cl->am->node_alive(cl->env.lm, si.node_id)) {
+		/* lost owner, or an earlier life of this very node */
+		if (was || si.node_id == cl->node_id ||
+		    !cl->am->node_alive(cl->env.lm, si.node_id)) {
 			r = suspect_slot(cl, w);
 			if (r)
 				return r;
@@ -358,9 +365,12 @@ static int try_next_slot(struct cluster_log *cl)
 			cl->slot_adopt = true;	/* ours: restarted daemon */
 			fl = LM_F_PERSISTENT | LM_F_ORPHAN;
 		} else if (si.state == DMLOG_SLOT_ACTIVE &&
-			   si.node_id != cl->node_id) {
+			   si.node_id != cl->node_id &&
+			   cl->am->node_alive(cl->env.lm, si.node_id)) {
 			continue;
 		}
+		/* FREE, or a lost node's (ours included): granted only once
+		 * it is fenced; our load then merges it like our own. */
 		snprintf(name, sizeof(name), "slot.%u", m);
 		cl->join = J_SLOT_WAIT;
 		return lk(cl, name, LM_EX, fl, &cl->slot_lksb, slot_ast, NULL,
@@ -393,17 +403,17 @@ static void join_loaded(struct cluster_log *cl)
 	cl->join = J_DONE;
 	cl->loaded = cl->fresh_load = true;
 	cl->announce = true;	/* new slot, and our merged marks */
-	if (cl->restarted) {
-		/* The kernel kept its region hash (NOSYNC entries of the
-		 * previous daemon); our orphan region locks go only after it
-		 * has been reloaded. */
-		cl->purge_pending = true;
-	}
+	/* A previous daemon of this node may have left orphans (region
+	 * locks of NOSYNC regions the kernel still has in its region hash,
+	 * a slot it had not recorded yet): they go only after our kernel
+	 * has been reloaded (the join's announcement reloads it). */
+	cl->purge_pending = true;
 }
 
 static void slot_ast(void *arg, int status)
 {
 	struct cluster_log *cl = arg;
+	int r;
 
 	if (status == 0) {
 		cl->slot = cl->slot_try;
@@ -416,10 +426,14 @@ static void slot_ast(void *arg, int status)
 		cl->adopt_failed = true;	/* no orphan: plain claim */
 	else
 		cl->slot_try++;
-	if (try_next_slot(cl)) {
-		cl->join = J_FAIL;
-		log_err("%s: no free slot on the log device", cl->log->uuid);
-		session(cl);
+	r = try_next_slot(cl);
+	if (r) {
+		/* -ENOSPC: every slot busy (a watcher's PR on a freed slot
+		 * goes away at its next session): try again later. */
+		cl->join = r == -ENOSPC ? J_QUEUED : J_FAIL;
+		if (r != -ENOSPC)
+			log_err("%s: no slot on the log device", cl->log->uuid);
+		session_end(cl);
 	}
 }
 
@@ -555,7 +569,13 @@ static bool has_jobs(const struct cluster_log *cl)
 static void session(struct cluster_log *cl)
 {
 	if (cl->join == J_QUEUED) {
-		if (join_start_slots(cl)) {
+		int r = join_start_slots(cl);
+
+		if (r == -ENOSPC) {
+			session_end(cl);	/* retry in a later session */
+			return;
+		}
+		if (r) {
 			cl->join = J_FAIL;
 			log_err("%s: no slot on the log device", cl->log->uuid);
 		}
@@ -575,6 +595,11 @@ static void session(struct cluster_log *cl)
 		announce(cl);
 		return;
 	}
+	session_end(cl);
+}
+
+static void session_end(struct cluster_log *cl)
+{
 	cl->announce = false;
 	cl->t = T_IDLE;
 	unlk(cl, &cl->table);
@@ -608,7 +633,7 @@ static void table_ast(void *arg, int status)
 /* Start a "table" session when there is something to do under it. */
 static void kick(struct cluster_log *cl)
 {
-	if (cl->t != T_IDLE || cl->b == B_WAIT_EX)
+	if (cl->t != T_IDLE || cl->b == B_WAIT_EX || cl->b == B_EX)
 		return;
 	if (!cl->table_adopt_done) {
 		cl->t = T_WAIT;
@@ -713,6 +738,8 @@ int cluster_resume(struct cluster_log *cl)
 		}
 		if (cl->b == B_RESPONDING)
 			barrier_release(cl);
+		else if (cl->b == B_EX)
+			announce_done(cl);
 	}
 	kick(cl);
 	return 0;
@@ -922,4 +949,20 @@ uint64_t cluster_sync_count(struct cluster_log *cl)
 	uint64_t d = bitmap_weight(cl->suspect);
 
 	return s > d ? s - d : 0;
+}
+
+/* One line of protocol state, for status and debugging. */
+int cluster_describe(const struct cluster_log *cl, char *buf, size_t cap)
+{
+	int held = 0, waiting = 0;
+
+	for (const struct rlock *x = cl->rl; x; x = x->next)
+		x->st == RL_HELD ? held++ : waiting++;
+	return snprintf(buf, cap, "slot %u join %d loaded %d barrier %d "
+			"table %d reload %d/%d purge %d suspects %u "
+			"rlocks held %d other %d in_sync %llu",
+			cl->slot, cl->join, cl->loaded, cl->b, cl->t,
+			cl->reload_pending, cl->saw_postsuspend,
+			cl->purge_pending, cl->nr_suspect, held, waiting,
+			(unsigned long long)bitmap_weight(cl->log->in_sync));
 }

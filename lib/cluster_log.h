@@ -10,6 +10,7 @@
 #define DMLOG_CLUSTER_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct dmlog_log;
@@ -49,6 +50,9 @@ int cluster_resync_work(struct cluster_log *cl, uint64_t *region);
 bool cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
 			     bool in_sync);
 uint64_t cluster_sync_count(struct cluster_log *cl);
+
+/* One line of protocol state (status, debugging). */
+int cluster_describe(const struct cluster_log *cl, char *buf, size_t cap);
 
 /* Lockspace name for a DM uuid (hazard 7): "dmlog-" + 32 hex digits. */
 void cluster_lockspace_name(const char *uuid, char out[39]);

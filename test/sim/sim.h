@@ -46,7 +46,7 @@ void sim_dlm_node_up(struct sim_dlm *d, uint32_t node);
 /* Deliver every callback due now. Returns how many ran. */
 int sim_dlm_run(struct sim_dlm *d);
 bool sim_dlm_idle(struct sim_dlm *d);
-int sim_dlm_selftest(void);
+void sim_dlm_dump(struct sim_dlm *d);
 
 /* ---- shared disk (sim_disk.c) */
 struct sim_disk;

@@ -535,15 +535,11 @@ void sim_dlm_node_die(struct sim_dlm *d, uint32_t node, uint64_t fence_at)
 			m->dead = true;
 			continue;
 		}
-		if (m->dead)
-			continue;
-		struct sev *e = calloc(1, sizeof(*e));
-
-		if (!e)
-			abort();
-		e->to = m;
-		e->nodeid = node;
-		push(d, e);
+		/* membership: the model takes detection as instant (in a
+		 * real cluster, corosync's token timeout is a window no log
+		 * can close: md-cluster has it too) */
+		if (!m->dead && m->down)
+			m->down(m->down_arg, node);
 	}
 }
 
@@ -629,4 +625,12 @@ int sim_dlm_run(struct sim_dlm *d)
 bool sim_dlm_idle(struct sim_dlm *d)
 {
 	return !d->ev;
+}
+
+void sim_dlm_dump(struct sim_dlm *d)
+{
+	for (struct slock *l = d->locks; l; l = l->next)
+		printf("lock %u %s node %u owner %s mode %d rq %d flags %x\n",
+		       l->lkid, l->name, l->node, l->owner ? "live" : "orphan",
+		       l->mode, l->rqmode, l->flags);
 }

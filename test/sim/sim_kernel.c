@@ -209,8 +209,11 @@ static int do_writes(struct knode *k)
 		struct kwrite *wr = &k->q[i];
 		int reg = REGION(wr->block), st;
 
-		if (wr->not_before > k->w->now ||
-		    is_remote_recovering(k, reg, &e)) {
+		if (wr->not_before > k->w->now) {
+			i++;
+			continue;
+		}
+		if (is_remote_recovering(k, reg, &e)) {
 			if (e)
 				return e;
 			wr->not_before = k->w->now + 200;	/* HZ/5 */
@@ -381,7 +384,7 @@ bool k_copy_one(struct knode *k)
 
 bool k_quiet(const struct knode *k)
 {
-	return !k->nq && !k->nfl && !k->nreads && k->rec < 0 && !k->susp &&
+	return !k->nq && !k->nfl && k->rec < 0 && !k->susp &&
 	       !k->need_recreate && !k->need_resume;
 }
 
