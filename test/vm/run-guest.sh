@@ -169,7 +169,7 @@ q() { # shell-quote for the guest's /bin/sh
 } >"$results/guest.env"
 
 # ---- qemu ---------------------------------------------------------------------------
-kargs="console=ttyS0 quiet panic=-1 mitigations=off dmlog.script=$script dmlog.moddir=$MODDIR"
+kargs="console=ttyS0 quiet panic=-1 mitigations=off no_timer_check dmlog.script=$script dmlog.moddir=$MODDIR"
 for i in "${!shares[@]}"; do kargs+=" dmlog.share$i=${shares[i]}"; done
 cmd=("$QEMU" -machine q35 -accel tcg -m "$mem" -smp 1 -nographic -no-reboot
     -kernel "$VMLINUZ" -initrd "$initrd"
