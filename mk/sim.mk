@@ -3,7 +3,11 @@
 # simulation must catch (doc/design.md section 7).
 SIM_SRC   := $(sort $(wildcard test/sim/*.c))
 SIM_BIN   := $(B)/test/sim/sim_test
+ifeq ($(SAN),1)
+SIM_SEEDS ?= 300		# sanitizers: ~10x slower
+else
 SIM_SEEDS ?= 2000
+endif
 SIM_STEPS ?= 3000
 # Open bugs the simulation found and that are not fixed yet (doc/design.md
 # 7.10): still run and reported, not counted. Empty this list to see them.
