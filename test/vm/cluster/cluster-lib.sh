@@ -40,15 +40,18 @@ cluster_attach() { # WORKDIR: use the cluster started there
 }
 
 cluster_start() { # N WORKDIR [start-cluster.sh options] [-- NODE_SCRIPT ARGS...]
-    # Boots the guests and waits until all are ready. Installs an EXIT/INT/TERM
-    # trap that kills whatever is left of the cluster if the caller dies first.
+    # Boots the guests and waits until all are ready. First installs
+    # EXIT/INT/TERM traps that kill whatever is left of the cluster if the
+    # caller dies (e.g. run-all.sh's timeout), even during the boot.
     local rc=0
-    "$_cluster_lib_dir/start-cluster.sh" "$@" || rc=$?
-    [[ -f $2/cluster.env ]] && cluster_attach "$2"
+    mkdir -p "$2" || return 1
+    CLUSTER_DIR=$(readlink -f "$2") CLUSTER_N=$1
     # shellcheck disable=SC2064
     trap "cluster_cleanup; trap - EXIT" EXIT
     trap 'cluster_cleanup; trap - EXIT; exit 143' TERM
     trap 'cluster_cleanup; trap - EXIT; exit 130' INT
+    "$_cluster_lib_dir/start-cluster.sh" "$@" || rc=$?
+    [[ -f $CLUSTER_DIR/cluster.env ]] && cluster_attach "$CLUSTER_DIR"
     return "$rc"
 }
 
@@ -266,10 +269,20 @@ cluster_stop() { # [TIMEOUT=20]: ask living nodes to stop, reap every guest, sto
 }
 
 cluster_cleanup() { # kill everything left of the cluster at once (for traps)
-    local i p
-    [[ -n $CLUSTER_DIR && -d $CLUSTER_DIR ]] || return 0
+    local i p f
+    [[ -n $CLUSTER_DIR && -d $CLUSTER_DIR && $CLUSTER_N =~ ^[0-9]+$ ]] || return 0
     for ((i = 1; i <= CLUSTER_N; i++)); do
-        p=$(_cl_qemu_pid "$i") && kill -9 "$p" 2>/dev/null
+        if p=$(_cl_qemu_pid "$i"); then
+            kill -9 "$p" 2>/dev/null
+            continue
+        fi
+        # Killed before qemu wrote its pidfile: find the qemu whose command
+        # line names this node's pidfile (an exact path, nobody else's).
+        for f in /proc/[0-9]*/cmdline; do
+            [[ $( { tr '\0' ' ' <"$f"; } 2>/dev/null) == *qemu-system*" -pidfile $CLUSTER_DIR/node$i/qemu.pid "* ]] || continue
+            p=${f#/proc/}
+            kill -9 "${p%/cmdline}" 2>/dev/null
+        done
     done
     p=$(_cl_hub_pid) && kill "$p" 2>/dev/null
     return 0

@@ -34,9 +34,9 @@ CMD=$R/cmd
 export DMLOG_NODE_IP=$net.$id
 
 uptime_s() { local u; read -r u _ </proc/uptime; printf '%s\n' "$u"; }
-set_state() { # STATE...: atomically rewrite $R/state, append to timings
-    printf '%s\n' "$*" >"$R/state.tmp" && mv -f "$R/state.tmp" "$R/state"
+set_state() { # STATE...: append to timings, then atomically rewrite $R/state
     printf '%s %s\n' "${1%%:*}" "$(uptime_s)" >>"$R/timings"
+    printf '%s\n' "$*" >"$R/state.tmp" && mv -f "$R/state.tmp" "$R/state"
     printf 'node%s: %s (uptime %ss)\n' "$id" "$*" "$(uptime_s)"
 }
 die() {
@@ -127,10 +127,26 @@ quorate() { # quorate and every configured node's vote counted
     [[ $out == *'Quorate:'*Yes* ]] || return 1
     [[ $out =~ Total\ votes:\ +([0-9]+) ]] && ((BASH_REMATCH[1] >= nodes))
 }
-until quorate; do
+all_members_logged() { # corosync's last "[QUORUM] Members[n]" line has n = all nodes
+    local -a log
+    local i
+    mapfile -t log 2>/dev/null <"$R/corosync.log" || return 1 # (a builtin: no exec)
+    for ((i = ${#log[@]} - 1; i >= 0; i--)); do
+        [[ ${log[i]} == *'[QUORUM] Members['* ]] || continue
+        [[ ${log[i]} == *"Members[$nodes]:"* ]]
+        return
+    done
+    return 1
+}
+# Each corosync-quorumtool costs ~0.2 s of guest CPU under TCG, CPU that
+# corosync needs while it forms (a starved node misses tokens and the
+# membership re-forms): ask it when the log says everybody is in, and
+# otherwise only every 2 s (the log is read every 0.25 s).
+polls=0
+until { all_members_logged || ((++polls % 8 == 0)); } && quorate; do
     kill -0 "$corosync_pid" 2>/dev/null || die "corosync exited"
     ((SECONDS < deadline)) || die "no quorum with $nodes votes after ${DMLOG_FORM_TIMEOUT:-90}s: $(corosync-quorumtool -s 2>&1 | grep -E '^(Nodes|Quorate|Total votes):' | tr -s ' \n' ' ')"
-    nap 0.5
+    nap 0.25
 done
 set_state quorate
 

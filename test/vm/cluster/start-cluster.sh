@@ -154,6 +154,10 @@ printf '# %s: %d guests booting in %s (hub 127.0.0.1:%s, pid %s)\n' "$prog" "$n"
 # shellcheck source-path=SCRIPTDIR source=cluster-lib.sh
 . "$here/cluster-lib.sh"
 cluster_attach "$work"
+# Interrupted while waiting: take the guests down (they are not in our
+# process group's reach: run-guest.sh's timeout gives qemu its own).
+((keep)) || trap 'cluster_cleanup; exit 143' TERM
+((keep)) || trap 'cluster_cleanup; exit 130' INT
 if cluster_wait_ready "$ready_timeout"; then
     exit 0
 fi
