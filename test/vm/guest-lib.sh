@@ -326,6 +326,8 @@ status_matches() { # NAME REGEX: `dmsetup status NAME` matches the extended REGE
 }
 
 wait_until() { # TIMEOUT CMD [ARGS...]: poll CMD every 0.2 s until it succeeds
+    # (CMD runs again each time, but its arguments were expanded once: put
+    # "$(...)" or "<(...)" inside a function, not in the arguments)
     local timeout=$1 deadline
     shift
     deadline=$((SECONDS + timeout))

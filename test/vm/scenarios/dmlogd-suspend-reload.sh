@@ -37,6 +37,8 @@ instances_of() { # UUID: "constructed" lines minus "destroyed" lines in the log 
     echo $((c - d))
 }
 
+instances_are() { [[ $(instances_of "$1") == "$2" ]]; } # UUID N
+
 suspend_resume_reload() { # LABEL NAME TABLE UUID
     local label=$1 name=$2 table=$3 u=$4 i
     for i in 1 2 3; do
@@ -50,7 +52,7 @@ suspend_resume_reload() { # LABEL NAME TABLE UUID
         check "$label: reload #$i: load the same table (inactive)" dmsetup reload "$name" --table "$table"
         check_eq "$label: reload #$i: old and new log instances coexist in dmlogd" 2 "$(instances_of "$u")"
         check "$label: reload #$i: resume swaps the tables" dmsetup resume "$name"
-        check "$label: reload #$i: old instance destroyed, one left" wait_until 10 test "$(instances_of "$u")" = 1
+        check "$label: reload #$i: old instance destroyed, one left" wait_until 10 instances_are "$u" 1
         check "$label: writes progress after reload #$i" bg_writer_progress 3 60
     done
 }
