@@ -10,6 +10,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf pkg-config ca-certificates \
     libdevmapper-dev libdevmapper-event1.02.1 libdlm-dev libblkid-dev \
+    libcpg-dev libquorum-dev libcorosync-common-dev \
     libjson-c-dev libcmocka-dev liblvm2-dev \
     qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux \
     lvm2 dmeventd corosync dlm-controld
