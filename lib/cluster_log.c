@@ -47,7 +47,9 @@ struct watch {
 	uint32_t slot;
 	struct lm_lksb lksb;
 	bool active;		/* PR requested */
-	bool suspect;		/* owner lost: its marks answer "not in sync" */
+	bool suspect;		/* lost or probe: marks answer "not in sync" */
+	bool lost;		/* owner lost (dead, or an earlier life of us) */
+	bool probe;		/* NOQUEUE PR probe pending: owner unproven */
 	bool merge;		/* PR granted: merge under "table" */
 	uint32_t node_id;	/* from the last slot info read */
 };
@@ -73,7 +75,7 @@ struct cluster_log {
 
 	uint32_t nr_slots, slot, slot_try;
 	bool slot_adopt;		/* trying to adopt our orphan */
-	bool adopt_failed;		/* ... and there was none */
+	bool adopt_failed;		/* ... of slot_try: there was none */
 	struct lm_lksb slot_lksb;
 
 	struct lm_lksb table;
@@ -271,19 +273,80 @@ static void watch_ast(void *arg, int status)
 	kick(w->cl);
 }
 
-static int suspect_slot(struct cluster_log *cl, struct watch *w)
+/* Suspect slot w: OR its bitmap into the suspect regions. A slot that
+ * turns lost is re-read even when it was already suspect (probing): the
+ * owner may have marked more regions since. */
+static int suspect_slot(struct cluster_log *cl, struct watch *w, bool lost)
 {
-	if (w->suspect)
+	if (!w->suspect) {
+		w->suspect = true;
+		cl->nr_suspect++;
+	} else if (!lost || w->lost) {
 		return 0;
-	w->suspect = true;
-	cl->nr_suspect++;
+	}
+	w->lost |= lost;
 #ifdef DMLOG_FAULT_NO_TWO_WRITERS
 	return 0;	/* test-only broken build: the dead node's marks ignored */
 #endif
 	return cl->cops->read_slot(cl->st, w->slot, cl->suspect);
 }
 
-/* Re-read every slot info: watch new occupants, forget freed suspects. */
+/* Recompute the suspect regions from the slots still lost or probing. */
+static int rebuild_suspect(struct cluster_log *cl)
+{
+	int r = 0;
+
+	bitmap_fill(cl->suspect, false);
+	cl->nr_suspect = 0;
+	for (uint32_t m = 0; m < cl->nr_slots; m++) {
+		struct watch *w = &cl->w[m];
+		bool lost = w->lost;
+
+		w->suspect = w->lost = false;
+		if (m != cl->slot && (lost || w->probe) && !r)
+			r = suspect_slot(cl, w, lost);
+	}
+	return r;
+}
+
+/* Result of the NOQUEUE PR probe of an ACTIVE slot (scan_slots). A node
+ * id that is a live member does not prove the slot's owner alive: the
+ * node may have crashed and rebooted, and its new daemon may not have
+ * claimed (merged) its old slot yet (sim seeds 179, 260: a read balanced
+ * to a leg the dead life's last write reached, the next read, after the
+ * merge, from the default leg). Only the owner's EX lock proves it. */
+static void probe_ast(void *arg, int status)
+{
+	struct watch *w = arg;
+	struct cluster_log *cl = w->cl;
+	char name[32];
+
+	w->probe = false;
+	if (status == -EAGAIN) {
+		/* EX held: the owner (or its daemon's orphan) lives. Watch
+		 * with a queued PR, granted when it goes. */
+		snprintf(name, sizeof(name), "slot.%u", w->slot);
+		if (lk(cl, name, LM_PR, 0, &w->lksb, watch_ast, NULL, w))
+			w->active = false;
+		if (rebuild_suspect(cl))
+			log_err("%s: reading slots failed", cl->log->uuid);
+		kick(cl);
+		return;
+	}
+	if (status) {
+		w->active = false;	/* probe again at the next scan */
+		return;
+	}
+	/* granted: nobody holds the slot; its marks are a lost node's */
+	if (suspect_slot(cl, w, true))
+		log_err("%s: reading slot %u failed", cl->log->uuid, w->slot);
+	w->merge = true;
+	kick(cl);
+}
+
+/* Re-read every slot info: watch new occupants, forget freed suspects.
+ * An ACTIVE slot not watched yet is suspect until a NOQUEUE PR probe
+ * shows its owner's EX lock (probe_ast). */
 static int scan_slots(struct cluster_log *cl)
 {
 	struct dmlog_slot_info si;
@@ -294,9 +357,9 @@ static int scan_slots(struct cluster_log *cl)
 	cl->nr_suspect = 0;
 	for (uint32_t m = 0; m < cl->nr_slots; m++) {
 		struct watch *w = &cl->w[m];
-		bool was = w->suspect;
+		bool was = w->lost, lost;
 
-		w->suspect = false;
+		w->suspect = w->lost = false;
 		if (m == cl->slot)
 			continue;
 		r = cl->cops->read_slot_info(cl->st, m, &si);
@@ -305,20 +368,23 @@ static int scan_slots(struct cluster_log *cl)
 		if (si.state != DMLOG_SLOT_ACTIVE)
 			continue;
 		w->node_id = si.node_id;
+		if (!w->active) {
+			snprintf(name, sizeof(name), "slot.%u", m);
+			w->active = w->probe = true;
+			w->merge = false;
+			if (lk(cl, name, LM_PR, LM_F_NOQUEUE, &w->lksb,
+			       probe_ast, NULL, w))
+				w->active = w->probe = false;
+		}
 		/* lost owner, or an earlier life of this very node */
-		if (was || si.node_id == cl->node_id ||
-		    !cl->am->node_alive(cl->env.lm, si.node_id)) {
-			r = suspect_slot(cl, w);
+		lost = was || si.node_id == cl->node_id ||
+		       !cl->am->node_alive(cl->env.lm, si.node_id);
+		/* ... or an owner not proven alive yet */
+		if (lost || w->probe) {
+			r = suspect_slot(cl, w, lost);
 			if (r)
 				return r;
 		}
-		if (w->active)
-			continue;
-		snprintf(name, sizeof(name), "slot.%u", m);
-		w->active = true;
-		w->merge = false;
-		if (lk(cl, name, LM_PR, 0, &w->lksb, watch_ast, NULL, w))
-			w->active = false;
 	}
 	return 0;
 }
@@ -335,7 +401,7 @@ static void node_down(void *arg, uint32_t nodeid)
 
 		if (m == cl->slot || !w->active || w->node_id != nodeid)
 			continue;
-		if (suspect_slot(cl, w))
+		if (suspect_slot(cl, w, true))
 			log_err("%s: reading slot %u failed", cl->log->uuid, m);
 		any = true;
 	}
@@ -348,29 +414,35 @@ static void node_down(void *arg, uint32_t nodeid)
 
 static void slot_ast(void *arg, int status);
 
+/* Claim slot_try or a later one. Our own ACTIVE slot (restarted daemon)
+ * and a FREE slot are first tried as our orphan (LM_F_ORPHAN): a daemon
+ * killed after its slot lock was granted but before it recorded the slot
+ * leaves an orphan EX on a FREE slot that no plain claim can get, and
+ * with every other slot taken the join would retry forever (sim seed 911
+ * after the 179/260 fix). Then a plain NOQUEUE claim. */
 static int try_next_slot(struct cluster_log *cl)
 {
 	struct dmlog_slot_info si;
 	char name[32];
 
-	for (; cl->slot_try < cl->nr_slots; cl->slot_try++) {
+	for (; cl->slot_try < cl->nr_slots;
+	     cl->slot_try++, cl->adopt_failed = false) {
 		uint32_t m = cl->slot_try;
 		unsigned fl = LM_F_PERSISTENT | LM_F_NOQUEUE;
+		bool ours;
 
 		if (cl->cops->read_slot_info(cl->st, m, &si))
 			return -EIO;
-		cl->slot_adopt = false;
-		if (si.state == DMLOG_SLOT_ACTIVE && si.node_id == cl->node_id &&
-		    !cl->adopt_failed) {
-			cl->slot_adopt = true;	/* ours: restarted daemon */
-			fl = LM_F_PERSISTENT | LM_F_ORPHAN;
-		} else if (si.state == DMLOG_SLOT_ACTIVE &&
-			   si.node_id != cl->node_id &&
-			   cl->am->node_alive(cl->env.lm, si.node_id)) {
+		ours = si.node_id == cl->node_id;
+		if (si.state == DMLOG_SLOT_ACTIVE && !ours &&
+		    cl->am->node_alive(cl->env.lm, si.node_id))
 			continue;
-		}
-		/* FREE, or a lost node's (ours included): granted only once
-		 * it is fenced; our load then merges it like our own. */
+		cl->slot_adopt = !cl->adopt_failed &&
+				 (si.state != DMLOG_SLOT_ACTIVE || ours);
+		if (cl->slot_adopt)
+			fl = LM_F_PERSISTENT | LM_F_ORPHAN;
+		/* else FREE, or a lost node's (ours included): granted only
+		 * once it is fenced; our load then merges it like our own. */
 		snprintf(name, sizeof(name), "slot.%u", m);
 		cl->join = J_SLOT_WAIT;
 		return lk(cl, name, LM_EX, fl, &cl->slot_lksb, slot_ast, NULL,
@@ -422,10 +494,12 @@ static void slot_ast(void *arg, int status)
 		session(cl);
 		return;
 	}
-	if (cl->slot_adopt)
+	if (cl->slot_adopt) {
 		cl->adopt_failed = true;	/* no orphan: plain claim */
-	else
+	} else {
 		cl->slot_try++;
+		cl->adopt_failed = false;
+	}
 	r = try_next_slot(cl);
 	if (r) {
 		/* -ENOSPC: every slot busy (a watcher's PR on a freed slot
@@ -453,6 +527,7 @@ static int join_start_slots(struct cluster_log *cl)
 		}
 	}
 	cl->slot_try = 0;
+	cl->adopt_failed = false;
 	cl->slot = UINT32_MAX;
 	return try_next_slot(cl);
 }
@@ -518,6 +593,13 @@ static void do_merges(struct cluster_log *cl)
 			cl->announce = true;
 			log_info("%s: merged slot %u of lost node %u",
 				 cl->log->uuid, m, si.node_id);
+		} else if (w->suspect) {
+			/* freed meanwhile: nothing to merge, no announcement
+			 * (whose refresh would drop the suspicion) */
+			w->lost = w->probe = false;
+			if (rebuild_suspect(cl))
+				log_err("%s: reading slots failed",
+					cl->log->uuid);
 		}
 		w->merge = false;
 		w->active = false;

@@ -243,6 +243,9 @@ static int do_writes(struct knode *k)
 	for (i = 0; i < n; i++) {
 		k->fl[k->nfl++] = go[i];
 		chk_write_issued(k->w, go[i].block);
+		sim_log("n%u: write %llu block %d issued%s", k->node,
+			(unsigned long long)go[i].id, go[i].block,
+			ns[i] ? " NOSYNC (default leg only)" : "");
 	}
 	return 0;
 }
@@ -397,6 +400,8 @@ void k_crash(struct knode *k)
 			if ((wr->legs_left & (1u << l)) &&
 			    sim_pct(&k->w->rng, 50))
 				k->w->legs[l][wr->block] = wr->id;
+		sim_log("n%u: write %llu block %d dies in flight", k->node,
+			(unsigned long long)wr->id, wr->block);
 		chk_write_died(k->w, wr->block, wr->id);
 	}
 	k->up = false;

@@ -181,6 +181,22 @@ static void daemon_stop(struct world *w, uint32_t n, bool crash)
 	memset(d, 0, sizeof(*d));
 }
 
+/* " 3 5" for a request's regions (trace only) */
+static const char *req_regions(uint32_t type, const void *in, size_t len)
+{
+	static char s[160];
+	const uint64_t *v = in;
+	size_t o = 0;
+
+	s[0] = 0;
+	if (type == DM_ULOG_MARK_REGION || type == DM_ULOG_CLEAR_REGION ||
+	    type == DM_ULOG_SET_REGION_SYNC)
+		for (size_t i = 0; i < len / 8 && o + 24 < sizeof(s); i++)
+			o += (size_t)snprintf(s + o, sizeof(s) - o, " %lld",
+					      (long long)v[i]);
+	return s;
+}
+
 int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
 	  size_t in_len, void *out, size_t *out_len)
 {
@@ -201,6 +217,10 @@ int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
 	r = log_server_handle(w->dm[node].srv, &m, buf, sizeof(buf), out_len);
 	if (!r && out && *out_len)
 		memcpy(out, buf, *out_len);
+	if (type != DM_ULOG_IN_SYNC && type != DM_ULOG_IS_REMOTE_RECOVERING &&
+	    type != DM_ULOG_GET_RESYNC_WORK && type != DM_ULOG_GET_SYNC_COUNT)
+		sim_log("n%u: %s%s -> %d", node, ulog_type_name(type),
+			req_regions(type, in, in_len), r);
 	if (r && r != -EAGAIN && r != -ESRCH)
 		w_fail(w, "n%u: %s failed: %d", node, ulog_type_name(type), r);
 	return r;
