@@ -10,6 +10,7 @@
 #include "dmlog_log.h"
 #include "event_loop.h"
 #include "lockmgr.h"
+#include "lockmgr_dlm.h"
 #include "log_server.h"
 #include "logsink.h"
 #include "mirror_kick.h"
@@ -74,14 +75,57 @@ static int take_pidfile(struct dmlogd *d)
 
 static struct lockmgr *make_lockmgr(const struct daemon_config *c)
 {
-	/* daemon_config accepts "local" only until the cluster manager
-	 * exists. */
-	if (strcmp(c->lock_manager, "local")) {
-		log_err("lock manager %s is not available in this build",
-			c->lock_manager);
-		return NULL;
+	struct lockmgr *lm;
+	char err[512];
+
+	if (strcmp(c->lock_manager, "dlm"))
+		return lockmgr_local_new();
+	if (!(lm = lockmgr_dlm_new(err, sizeof(err))))
+		log_err("lock manager dlm: %s", err);
+	return lm;
+}
+
+/* The cluster protocol's announcement: reload this node's mirror from the
+ * worker thread, never from the request loop (hazard 6). */
+static void cluster_reload(void *ctx, const char *uuid)
+{
+	struct dmlogd *d = ctx;
+
+	if (!d->kick) {
+		log_warn("%s: the cluster asks for a reload of its mirror, "
+			 "but the kernel transport is off (--no-kernel)",
+			 uuid);
+		return;
 	}
-	return lockmgr_local_new();
+	mirror_kick_reload(d->kick, uuid);
+}
+
+static void on_dlm(struct event_loop *el, int fd, void *ctx)
+{
+	struct dmlogd *d = ctx;
+
+	(void)el;
+	(void)fd;
+	lockmgr_dlm_dispatch(d->lm);
+}
+
+/* lock_manager "dlm": clustered-disk logs are shared with the other
+ * nodes (doc/design.md section 7); lock results arrive on one fd. */
+static int start_cluster(struct dmlogd *d)
+{
+	int r;
+
+	if (!lockmgr_is_dlm(d->lm))
+		return 0;
+	d->cluster = (struct cluster_env){ .lm = d->lm,
+					   .reload = cluster_reload,
+					   .ctx = d };
+	log_server_set_cluster(d->srv, &d->cluster);
+	if ((r = el_add_fd(d->el, lockmgr_dlm_fd(d->lm), on_dlm, d)) < 0) {
+		log_err("cannot poll the lock manager: %s", strerror(-r));
+		return DMLOGD_EXIT_FAILURE;
+	}
+	return 0;
 }
 
 static int build_server(struct dmlogd *d)
@@ -100,7 +144,7 @@ static int build_server(struct dmlogd *d)
 		log_err("cannot start: out of memory");
 		return DMLOGD_EXIT_FAILURE;
 	}
-	return 0;
+	return start_cluster(d);
 }
 
 static int open_transports(struct dmlogd *d)
@@ -123,7 +167,11 @@ static void teardown(struct dmlogd *d)
 	transport_close(d->local);
 	mirror_kick_stop(d->kick);
 	requests_free(d->rq);
+	/* cluster logs close their lockspaces: the kernel orphans their
+	 * persistent locks, as after a crash */
 	log_server_free(d->srv);
+	if (d->lm && lockmgr_is_dlm(d->lm) && d->el)
+		el_del_fd(d->el, lockmgr_dlm_fd(d->lm));
 	if (d->lm)
 		d->lm->ops->destroy(d->lm);
 	el_free(d->el);

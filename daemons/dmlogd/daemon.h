@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "cluster_log.h"
+
 #include "daemon_config.h"
 #include "options.h"
 #include "store_open.h"
@@ -25,6 +27,7 @@ struct dmlogd {
 	struct requests *rq;
 	struct mirror_kick *kick;	/* suspend/resume worker */
 	struct store_opener opener;
+	struct cluster_env cluster;	/* lock_manager "dlm": shared logs */
 	struct transport *kernel;	/* NULL with --no-kernel */
 	struct transport *local;	/* the Unix socket */
 	int pidfd;

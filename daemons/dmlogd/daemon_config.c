@@ -173,16 +173,12 @@ static int set_log_level(struct daemon_config *c, const char *val,
 static int set_lock_manager(struct daemon_config *c, const char *val,
 			    char *err, size_t errlen)
 {
-	if (!strcmp(val, "local")) {
+	if (!strcmp(val, "local") || !strcmp(val, "dlm")) {
 		snprintf(c->lock_manager, sizeof(c->lock_manager), "%s", val);
 		return 0;
 	}
-	if (!strcmp(val, "dlm"))
-		snprintf(err, errlen, SECTION "/lock_manager: "
-			 "lock manager dlm is not available in this build");
-	else
-		snprintf(err, errlen, SECTION "/lock_manager: unknown lock "
-			 "manager \"%s\" (expected \"local\" or \"dlm\")", val);
+	snprintf(err, errlen, SECTION "/lock_manager: unknown lock "
+		 "manager \"%s\" (expected \"local\" or \"dlm\")", val);
 	return -EINVAL;
 }
 

@@ -28,7 +28,7 @@ struct daemon_config {
 	char socket[DMLOGD_SOCKET_MAX];
 	char pidfile[DMLOGD_PATH_MAX];
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
-	char lock_manager[16];		/* "local" */
+	char lock_manager[16];		/* "local" or "dlm" */
 };
 
 void daemon_config_defaults(struct daemon_config *c);

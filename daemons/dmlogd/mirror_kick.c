@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dmlog_log.h"
 #include "mirror_kick.h"
@@ -15,13 +17,19 @@
 #define KICK_QUEUE 16
 #define UUID_MAX 129
 
+struct kick_job {
+	char uuid[UUID_MAX];
+	bool reload;			/* else suspend + resume */
+};
+
 struct mirror_kick {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char queue[KICK_QUEUE][UUID_MAX];
+	struct kick_job queue[KICK_QUEUE];
 	unsigned head, count;
 	bool stopping;
+	unsigned long reloads, reload_failures;
 };
 
 /* Does this mirror target's parameter string use log `uuid`?
@@ -122,6 +130,85 @@ static void kick(const char *uuid)
 			uuid, name, name, name);
 }
 
+/* Copy the live table of `name` into a new inactive table (the same
+ * targets: the kernel constructs a new mirror, hence a new region hash
+ * and a new log instance). */
+static int load_same_table(const char *name)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_TABLE), *l = NULL;
+	uint64_t start, length;
+	char *type, *params;
+	void *next = NULL;
+	int r = -EIO, n = 0;
+
+	if (!t)
+		return -ENOMEM;
+	if (!dm_task_set_name(t, name) || !dm_task_run(t))
+		goto out;
+	if (!(l = dm_task_create(DM_DEVICE_RELOAD)) ||
+	    !dm_task_set_name(l, name))
+		goto out;
+	do {
+		next = dm_get_next_target(t, next, &start, &length, &type,
+					  &params);
+		if (!type)
+			break;
+		if (!dm_task_add_target(l, start, length, type,
+					params ? params : ""))
+			goto out;
+		n++;
+	} while (next);
+	if (n && dm_task_run(l))
+		r = 0;
+out:
+	if (l)
+		dm_task_destroy(l);
+	dm_task_destroy(t);
+	return r;
+}
+
+/* Reload: load the same table, suspend, resume. Unlike a suspend/resume,
+ * this drops the kernel's region hash, NOSYNC entries included (the
+ * cluster protocol's announcement, doc/design.md 7.7). The mirror may not
+ * be listed yet when its first RESUME asks (dmsetup create): retry. */
+static bool reload(struct mirror_kick *mk, const char *uuid)
+{
+	char name[DM_NAME_LEN];
+	int r = -ENOENT;
+
+	for (int attempt = 0; attempt < 25; attempt++) {
+		if (attempt) {
+			struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&mk->lock);
+			bool stop = mk->stopping;
+			pthread_mutex_unlock(&mk->lock);
+			if (stop)
+				break;
+		}
+		if ((r = find_mirror(uuid, name, sizeof(name))))
+			continue;
+		if ((r = load_same_table(name)))
+			continue;
+		r = dm_simple(DM_DEVICE_SUSPEND, name);
+		if (!r)
+			r = dm_simple(DM_DEVICE_RESUME, name);
+		if (!r) {
+			log_info("%s: mirror %s reloaded (cluster "
+				 "announcement)", uuid, name);
+			return true;
+		}
+		/* the next attempt loads the table again (replacing any
+		 * inactive one) and suspends/resumes */
+	}
+	log_err("%s: reloading its mirror failed (%s): the cluster waits "
+		"for this node; run 'dmsetup table <mirror> | dmsetup load "
+		"<mirror>; dmsetup suspend <mirror>; dmsetup resume <mirror>' "
+		"by hand", uuid, strerror(-r));
+	return false;
+}
+
 static void *worker(void *arg)
 {
 	struct mirror_kick *mk = arg;
@@ -135,12 +222,20 @@ static void *worker(void *arg)
 			pthread_cond_wait(&mk->cond, &mk->lock);
 		if (!mk->count)
 			break;
-		memcpy(uuid, mk->queue[mk->head], UUID_MAX);
+		struct kick_job job = mk->queue[mk->head];
+		bool ok = true;
+
 		mk->head = (mk->head + 1) % KICK_QUEUE;
 		mk->count--;
 		pthread_mutex_unlock(&mk->lock);
-		kick(uuid);
+		memcpy(uuid, job.uuid, UUID_MAX);
+		if (job.reload)
+			ok = reload(mk, uuid);
+		else
+			kick(uuid);
 		pthread_mutex_lock(&mk->lock);
+		mk->reloads += job.reload && ok;
+		mk->reload_failures += job.reload && !ok;
 	}
 	pthread_mutex_unlock(&mk->lock);
 	return NULL;
@@ -173,18 +268,49 @@ struct mirror_kick *mirror_kick_start(void)
 	return mk;
 }
 
-void mirror_kick_queue(struct mirror_kick *mk, const char *uuid)
+static void enqueue(struct mirror_kick *mk, const char *uuid, bool rl)
 {
 	pthread_mutex_lock(&mk->lock);
+	/* a reload already waiting for this log covers another one */
+	for (unsigned i = 0; rl && i < mk->count; i++) {
+		struct kick_job *j = &mk->queue[(mk->head + i) % KICK_QUEUE];
+
+		if (j->reload && !strcmp(j->uuid, uuid)) {
+			pthread_mutex_unlock(&mk->lock);
+			return;
+		}
+	}
 	if (mk->count == KICK_QUEUE) {
 		log_err("%s: suspend/resume queue full: run dmsetup suspend "
 			"and resume on its mirror by hand", uuid);
 	} else {
-		snprintf(mk->queue[(mk->head + mk->count) % KICK_QUEUE],
-			 UUID_MAX, "%s", uuid);
+		struct kick_job *j =
+			&mk->queue[(mk->head + mk->count) % KICK_QUEUE];
+
+		snprintf(j->uuid, UUID_MAX, "%s", uuid);
+		j->reload = rl;
 		mk->count++;
 		pthread_cond_signal(&mk->cond);
 	}
+	pthread_mutex_unlock(&mk->lock);
+}
+
+void mirror_kick_queue(struct mirror_kick *mk, const char *uuid)
+{
+	enqueue(mk, uuid, false);
+}
+
+void mirror_kick_reload(struct mirror_kick *mk, const char *uuid)
+{
+	enqueue(mk, uuid, true);
+}
+
+void mirror_kick_counts(struct mirror_kick *mk, unsigned long *reloads,
+			unsigned long *failures)
+{
+	pthread_mutex_lock(&mk->lock);
+	*reloads = mk->reloads;
+	*failures = mk->reload_failures;
 	pthread_mutex_unlock(&mk->lock);
 }
 

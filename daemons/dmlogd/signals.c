@@ -11,7 +11,10 @@
 #include "daemon.h"
 #include "dmlog_log.h"
 #include "event_loop.h"
+#include "cluster_log.h"
+#include "lockmgr_dlm.h"
 #include "log_engine.h"
+#include "mirror_kick.h"
 #include "log_server.h"
 #include "logsink.h"
 
@@ -141,6 +144,22 @@ static void on_dump(struct event_loop *el, int signo, void *ctx)
 			   "/%" PRIu64 ", status \"%s\"", log->uuid, log->luid,
 			   log->params.type_name, state_name(log->state),
 			   log_sync_count(log), log_region_count(log), info);
+		if (log->cl) {
+			char line[512];
+
+			cluster_describe(log->cl, line, sizeof(line));
+			log_notice("log %s luid 0x%" PRIx64 ": cluster %s",
+				   log->uuid, log->luid, line);
+		}
+	}
+	if (lockmgr_is_dlm(d->lm)) {
+		char line[512];
+		unsigned long rl = 0, rf = 0;
+
+		lockmgr_dlm_describe(d->lm, line, sizeof(line));
+		if (d->kick)
+			mirror_kick_counts(d->kick, &rl, &rf);
+		log_notice("%s; mirror reloads %lu (failed %lu)", line, rl, rf);
 	}
 }
 

@@ -90,6 +90,9 @@ static void test_every_key(void **state)
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	assert_string_equal(c.lock_manager, "local");
 	assert_string_equal(warnings, "");
+	assert_int_equal(parse(&c, "dmlogd { lock_manager = \"dlm\" }", err,
+			       sizeof(err)), 0);
+	assert_string_equal(c.lock_manager, "dlm");
 	/* lvm.conf's path syntax works too */
 	assert_int_equal(parse(&c, "dmlogd/log_level = \"warning\"", err,
 			       sizeof(err)), 0);
@@ -167,8 +170,6 @@ static void test_bad_values(void **state)
 	expect_bad("dmlogd { pidfile = 1.5 }", "dmlogd/pidfile", "1.5");
 	expect_bad("dmlogd { lock_manager { } }", "dmlogd/lock_manager",
 		   "a section");
-	expect_bad("dmlogd { lock_manager = \"dlm\" }", "lock_manager",
-		   "lock manager dlm is not available in this build");
 	expect_bad("dmlogd { lock_manager = \"corosync\" }",
 		   "dmlogd/lock_manager", "corosync");
 	expect_bad("dmlogd = 1", "dmlogd", "expected a section");
