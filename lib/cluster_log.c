@@ -32,6 +32,19 @@
 
 enum rl_state { RL_WAIT, RL_VERIFY, RL_HELD, RL_CLEAR };
 
+/* An OOS bit to set (SET_REGION_SYNC(r, 0), operator resync): queued,
+ * written under "table", announced (barrier EX granted: every other
+ * kernel has reloaded and every daemon re-read it). A write error's
+ * SET_REGION_SYNC(r, 0) is answered only then (ack): the failed write
+ * completes after no node can balance a read to the stale leg. */
+enum so_state { SO_QUEUED, SO_WRITTEN, SO_DONE };
+
+struct setoos {
+	uint64_t region;
+	enum so_state st;
+	bool ack;		/* the kernel waits for SO_DONE */
+};
+
 struct rlock {
 	struct cluster_log *cl;
 	uint64_t region;
@@ -92,12 +105,13 @@ struct cluster_log {
 
 	struct rlock *rl;
 	uint64_t search;
-	uint64_t *setoos;
+	struct setoos *setoos;		/* bits to set under "table" */
 	size_t nr_setoos;
 };
 
 static void kick(struct cluster_log *cl);
 static void table_ast(void *arg, int status);
+static void setoos_announced(struct cluster_log *cl);
 
 /* ---------------------------------------------------------------- names */
 
@@ -233,6 +247,7 @@ static void barrier_ast(void *arg, int status)
 		/* everybody else is fresh; our own kernel too? (its
 		 * in-flight writes drain in the reload) */
 		cl->b = B_EX;
+		setoos_announced(cl);
 		if (!cl->reload_pending)
 			announce_done(cl);
 		return;
@@ -609,11 +624,69 @@ static void do_merges(struct cluster_log *cl)
 
 static void do_setoos(struct cluster_log *cl)
 {
-	for (size_t i = 0; i < cl->nr_setoos; i++)
-		cl->cops->oos_update(cl->st, cl->setoos[i], true);
-	if (cl->nr_setoos)
+	bool any = false;
+
+	for (size_t i = 0; i < cl->nr_setoos; i++) {
+		struct setoos *o = &cl->setoos[i];
+
+		if (o->st != SO_QUEUED)
+			continue;
+		if (cl->cops->oos_update(cl->st, o->region, true))
+			log_err("%s: setting region %llu out of sync failed",
+				cl->log->uuid, (unsigned long long)o->region);
+		o->st = SO_WRITTEN;
+		any = true;
+	}
+	if (any)
 		cl->announce = true;
-	cl->nr_setoos = 0;
+}
+
+/* Our barrier EX is granted: every other member reloaded and re-read. */
+static void setoos_announced(struct cluster_log *cl)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < cl->nr_setoos; i++) {
+		struct setoos o = cl->setoos[i];
+
+		if (o.st == SO_WRITTEN)
+			o.st = SO_DONE;
+		if (o.st != SO_DONE || o.ack)	/* drop the unawaited */
+			cl->setoos[j++] = o;
+	}
+	cl->nr_setoos = j;
+}
+
+static struct setoos *setoos_find(struct cluster_log *cl, uint64_t region)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		if (cl->setoos[i].region == region)
+			return &cl->setoos[i];
+	return NULL;
+}
+
+static int setoos_add(struct cluster_log *cl, uint64_t region, bool ack)
+{
+	struct setoos *n, *o = setoos_find(cl, region);
+
+	if (o && o->st == SO_QUEUED) {
+		o->ack |= ack;
+		return 0;
+	}
+	n = realloc(cl->setoos, (cl->nr_setoos + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	cl->setoos = n;
+	n[cl->nr_setoos++] = (struct setoos){ region, SO_QUEUED, ack };
+	return 0;
+}
+
+static bool setoos_queued(const struct cluster_log *cl)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		if (cl->setoos[i].st == SO_QUEUED)
+			return true;
+	return false;
 }
 
 static void do_leave(struct cluster_log *cl)
@@ -636,7 +709,7 @@ static void do_leave(struct cluster_log *cl)
 
 static bool has_jobs(const struct cluster_log *cl)
 {
-	if (cl->join == J_QUEUED || cl->nr_setoos || cl->announce ||
+	if (cl->join == J_QUEUED || setoos_queued(cl) || cl->announce ||
 	    (cl->leave_wanted && !cl->left))
 		return true;
 	for (uint32_t m = 0; cl->w && m < cl->nr_slots; m++)
@@ -666,8 +739,8 @@ static void session(struct cluster_log *cl)
 	}
 	if (cl->loaded) {
 		do_merges(cl);
+		do_clears(cl);	/* before: a resync asked after a copy wins */
 		do_setoos(cl);
-		do_clears(cl);
 		if (may_grant(cl) && verify_held(cl))
 			log_err("%s: OOS read failed", cl->log->uuid);
 		if (cl->leave_wanted && !cl->left && !cl->announce)
@@ -1001,28 +1074,52 @@ int cluster_resync_work(struct cluster_log *cl, uint64_t *region)
 	return 0;
 }
 
-bool cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
-			     bool in_sync)
+int cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
+			    bool in_sync)
 {
 	struct rlock *x = rl_find(cl, region);
-	uint64_t *n;
+	struct setoos *o;
 
 	if (in_sync) {
 		if (!x || x->st != RL_HELD)
-			return false;	/* not copied under our lock */
+			return 1;	/* not copied under our lock */
 		x->st = RL_CLEAR;
 		kick(cl);
-		return true;
+		return 0;
 	}
 	if (x && x->st != RL_WAIT && x->st != RL_VERIFY)
 		rl_drop(cl, x, true);
-	n = realloc(cl->setoos, (cl->nr_setoos + 1) * sizeof(*n));
-	if (n) {
-		cl->setoos = n;
-		cl->setoos[cl->nr_setoos++] = region;
+	o = setoos_find(cl, region);
+	if (o && o->st == SO_DONE) {
+		o->ack = false;		/* announced: answer, entry dropped */
+		setoos_announced(cl);
+		return 0;
 	}
+	if (setoos_add(cl, region, true))
+		return -ENOMEM;
 	kick(cl);
-	return true;
+	/* Not announced yet: the kernel resends. But a kernel that must
+	 * reload for another node's announcement cannot drain (the failed
+	 * write waits for this answer) while that node holds "table":
+	 * answer now, announce later (a read window on other nodes, 7.10). */
+	if (cl->b == B_RESPONDING) {
+		setoos_find(cl, region)->ack = false;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int cluster_resync_regions(struct cluster_log *cl, uint64_t first,
+			   uint64_t count)
+{
+	if (!cl->loaded || first > cl->nr_regions ||
+	    count > cl->nr_regions - first)
+		return cl->loaded ? -EINVAL : -EAGAIN;
+	for (uint64_t r = first; r < first + count; r++)
+		if (setoos_add(cl, r, false))
+			return -ENOMEM;
+	kick(cl);
+	return 0;
 }
 
 uint64_t cluster_sync_count(struct cluster_log *cl)

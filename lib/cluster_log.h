@@ -45,10 +45,17 @@ void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
 				  int64_t *is_recovering, uint64_t *hint);
 /* 1 and *region: recover it; 0: no work now. */
 int cluster_resync_work(struct cluster_log *cl, uint64_t *region);
-/* May the engine record region as in_sync? (false: leave it out of
- * sync, the lock to prove the copy is not ours). */
-bool cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
-			     bool in_sync);
+/* SET_REGION_SYNC: 0 the engine records it, 1 it leaves the region out
+ * of sync (in_sync, but the copy was not made under our region lock),
+ * -EAGAIN not yet (in_sync 0: the bit is not announced yet; the kernel
+ * resends). */
+int cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
+			    bool in_sync);
+/* Operator resync: regions [first, first + count) out of sync on every
+ * node; copied only after every kernel reloaded (hazard 4). 0, -EAGAIN
+ * (not loaded yet), -EINVAL, -ENOMEM. */
+int cluster_resync_regions(struct cluster_log *cl, uint64_t first,
+			   uint64_t count);
 uint64_t cluster_sync_count(struct cluster_log *cl);
 
 /* One line of protocol state (status, debugging). */

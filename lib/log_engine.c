@@ -342,10 +342,13 @@ static int req_set_region_sync(struct dmlog_log *log, const void *in)
 	if (r)
 		return r;
 	/* Cluster: the shared OOS bit is updated under the locks; a copy
-	 * not made under this node's region lock proves nothing. */
-	if (log->cl && !cluster_set_region_sync(log->cl, q.region,
-						q.in_sync != 0))
-		return 0;
+	 * not made under this node's region lock proves nothing; a bit
+	 * set is answered once announced (-EAGAIN: the kernel resends). */
+	if (log->cl) {
+		r = cluster_set_region_sync(log->cl, q.region, q.in_sync != 0);
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	return set_in_sync(log, q.region, q.in_sync != 0);
 }
 

@@ -11,7 +11,12 @@
  *    leg to the others block by block, CLEAR + SET_REGION_SYNC(r, 1);
  *  - reads balanced only for regions in sync, else the default leg;
  *  - suspend: stop recovery, drain, POSTSUSPEND; reload drops the hash;
- *    resume resets in_sync_hint. */
+ *    resume resets in_sync_hint;
+ *  - write errors (handle_errors): a transient failure of a secondary
+ *    leg's write; the write completes only after SET_REGION_SYNC(r, 0)
+ *    was answered (dm_rh_mark_nosync before the bio ends), the region
+ *    stays NOSYNC in the hash, the leg is failed here (reads avoid it)
+ *    until the table is reloaded. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +119,7 @@ static int update_states(struct knode *k)
 		if (e)
 			return e;
 		sim_log("n%u: recovered region %d", k->node, k->rec);
+		chk_recovered(k->w, k->node, k->rec, k->rec_start);
 		k->rh[k->rec].st = RS_NONE;
 		k->rec = -1;
 		k->rec_done = false;
@@ -137,7 +143,9 @@ static int do_recovery(struct knode *k)
 		k->rec_next = 0;
 		k->rec_done = false;
 		k->rh[wk.r].st = RS_RECOVERING;
+		k->rec_start = k->w->now;
 		sim_log("n%u: recovering region %d", k->node, k->rec);
+		chk_copy_start(k->w, k->node, k->rec);
 	}
 	e = req(k, DM_ULOG_GET_SYNC_COUNT, NULL, 0, &cnt, NULL);
 	if (!e && cnt >= SIM_REGIONS)
@@ -164,7 +172,9 @@ static int do_reads(struct knode *k)
 			s = 0;
 		}
 		if (s)
-			leg = (int)sim_below(&k->w->rng, SIM_LEGS);
+			do
+				leg = (int)sim_below(&k->w->rng, SIM_LEGS);
+			while (k->legs_bad & (1u << leg));
 		chk_read(k->w, k->node, b, leg);
 		memmove(k->reads, k->reads + 1, --k->nreads * sizeof(int));
 	}
@@ -196,6 +206,7 @@ static void issue(struct knode *k, struct kwrite *wr, bool nosync)
 	}
 	g->pending++;
 	wr->legs_left = nosync ? 1u : (1u << SIM_LEGS) - 1;
+	wr->legs_failed = 0;
 	k->fl[k->nfl++] = *wr;
 }
 
@@ -250,10 +261,37 @@ static int do_writes(struct knode *k)
 	return 0;
 }
 
+/* do_failures: SET_REGION_SYNC(r, 0) for each failed write, which then
+ * completes (the data is on the default leg). -EAGAIN: resent later. */
+static int do_failures(struct knode *k)
+{
+	while (k->nfail) {
+		struct kwrite *wr = &k->fail[0];
+		int reg = REGION(wr->block), e;
+		struct { uint64_t region; int64_t in_sync; } q =
+			{ (uint64_t)reg, 0 };
+
+		e = req(k, DM_ULOG_SET_REGION_SYNC, &q, sizeof(q), NULL, NULL);
+		if (e)
+			return e == -EAGAIN ? 0 : e;
+		k->rh[reg].st = RS_NOSYNC;
+		k->rh[reg].pending--;
+		k->legs_bad |= wr->legs_failed;
+		sim_log("n%u: write %llu block %d completes after a leg error",
+			k->node, (unsigned long long)wr->id, wr->block);
+		chk_write_done(k->w, wr->block, wr->id);
+		if (!k->w->copy_due[reg])
+			k->w->copy_due[reg] = k->w->now;
+		memmove(wr, wr + 1, (size_t)--k->nfail * sizeof(*wr));
+	}
+	return 0;
+}
+
 static void resume_done(struct knode *k)
 {
 	k->hint = 0;
 	k->irr_next = 0;
+	k->w->resumed[k->node] = k->w->now;
 }
 
 static int suspend_step(struct knode *k)
@@ -261,8 +299,10 @@ static int suspend_step(struct knode *k)
 	int e;
 
 	if (k->susp == 1) {
-		e = update_states(k);
-		if (e || k->rec >= 0 || k->nfl)
+		e = do_failures(k);
+		if (!e)
+			e = update_states(k);
+		if (e || k->rec >= 0 || k->nfl || k->nfail)
 			return e;
 		e = req(k, DM_ULOG_PRESUSPEND, NULL, 0, NULL, NULL);
 		if (!e)
@@ -273,6 +313,7 @@ static int suspend_step(struct knode *k)
 			return e;
 		if (k->susp_drop || k->reload_req) {
 			memset(k->rh, 0, sizeof(k->rh));
+			k->legs_bad = 0;
 			k->reload_req = false;
 			sim_log("n%u: table reloaded (region hash dropped)",
 				k->node);
@@ -334,8 +375,8 @@ void k_pass(struct knode *k)
 		suspend_step(k);
 		return;
 	}
-	if (update_states(k) || do_recovery(k) || do_reads(k) ||
-	    do_writes(k))
+	if (do_failures(k) || update_states(k) || do_recovery(k) ||
+	    do_reads(k) || do_writes(k))
 		return;
 	/* the delayed flush of clear-only passes */
 	if (k->w->now - k->last_clear_flush > 30) {
@@ -361,10 +402,24 @@ bool k_complete_one(struct knode *k)
 	do
 		leg = (int)sim_below(&k->w->rng, SIM_LEGS);
 	while (!(wr->legs_left & (1u << leg)));
-	k->w->legs[leg][wr->block] = wr->id;
+	/* a transient error of a secondary leg (never the default leg,
+	 * never all legs: the mirror then fails the write, not modelled) */
+	if (leg && sim_ext && k->w->chaos && sim_pct(&k->w->rng, 2)) {
+		wr->legs_failed |= 1u << leg;
+		k->w->nr_write_errors++;
+		sim_log("n%u: write %llu block %d: leg %d write error",
+			k->node, (unsigned long long)wr->id, wr->block, leg);
+	} else {
+		k->w->legs[leg][wr->block] = wr->id;
+	}
 	wr->legs_left &= ~(1u << leg);
 	if (wr->legs_left)
 		return true;
+	if (wr->legs_failed) {
+		k->fail[k->nfail++] = *wr;
+		*wr = k->fl[--k->nfl];
+		return true;
+	}
 	chk_write_done(k->w, wr->block, wr->id);
 	k->rh[REGION(wr->block)].pending--;
 	*wr = k->fl[--k->nfl];
@@ -378,6 +433,7 @@ bool k_copy_one(struct knode *k)
 	if (k->rec < 0 || k->rec_done || k->rh[k->rec].pending)
 		return false;
 	b = k->rec * SIM_BPR + k->rec_next;
+	chk_copy_block(k->w, k->node, k->rec);
 	for (int l = 1; l < SIM_LEGS; l++)
 		k->w->legs[l][b] = k->w->legs[0][b];
 	if (++k->rec_next == SIM_BPR)
@@ -387,7 +443,7 @@ bool k_copy_one(struct knode *k)
 
 bool k_quiet(const struct knode *k)
 {
-	return !k->nq && !k->nfl && k->rec < 0 && !k->susp &&
+	return !k->nq && !k->nfl && !k->nfail && k->rec < 0 && !k->susp &&
 	       !k->need_recreate && !k->need_resume;
 }
 
@@ -404,5 +460,7 @@ void k_crash(struct knode *k)
 			(unsigned long long)wr->id, wr->block);
 		chk_write_died(k->w, wr->block, wr->id);
 	}
+	for (int i = 0; i < k->nfail; i++)
+		chk_write_died(k->w, k->fail[i].block, k->fail[i].id);
 	k->up = false;
 }

@@ -18,6 +18,7 @@ struct kwrite {
 	uint64_t id;
 	int block;
 	unsigned legs_left;	/* bit per leg */
+	unsigned legs_failed;	/* transient leg write errors */
 	uint64_t not_before;	/* requeued writes wait */
 };
 
@@ -33,6 +34,11 @@ struct knode {
 	int nq;
 	struct kwrite fl[64];	/* issued, in flight */
 	int nfl;
+	struct kwrite fail[64];	/* leg I/O done, one failed: waits for
+				 * SET_REGION_SYNC(r, 0) to be answered */
+	int nfail;
+	unsigned legs_bad;	/* failed here: reads avoid until reload */
+	uint64_t rec_start;	/* when the current recovery was handed */
 	int reads[16];
 	int nreads;
 	bool mark[SIM_REGIONS], clear[SIM_REGIONS];

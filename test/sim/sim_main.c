@@ -1,7 +1,9 @@
 /* sim_test: the deterministic cluster simulation (see sim.h).
  *
  * Usage: sim_test [--seeds N] [--first N] [--seed N] [--steps N]
- *                 [--nodes N] [--trace] [--expect-fail]
+ *                 [--nodes N] [--trace] [--ext] [--expect-fail]
+ * --ext adds write errors and operator resyncs (not yet in check-sim:
+ * open findings, doc/design.md 7.10).
  * Every seed is independent and reproduces alone with --seed N.
  * --expect-fail (broken builds): succeed iff some seed fails, and print
  * the first failing seed. Output ends with "sim: N passed, N failed" and
@@ -23,6 +25,7 @@
 #include "sim_world.h"
 
 bool sim_trace;
+bool sim_ext;	/* --ext: write errors and operator resyncs (open, 7.10) */
 static struct world *cur;
 
 uint64_t sim_rand(struct sim_rng *g)
@@ -120,6 +123,44 @@ void chk_read(struct world *w, uint32_t node, int b, int leg)
 	w->rd_val[b] = v;
 	sim_log("n%u: read block %d leg %d = %llu", node, b, leg,
 		(unsigned long long)v);
+}
+
+void chk_copy_start(struct world *w, uint32_t node, int region)
+{
+	uint64_t asked = w->resync_asked[region];
+
+	if (!asked)
+		return;
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
+		if (n != node && w->k[n].up && w->resumed[n] < asked)
+			w_fail(w, "n%u copies region %d after an operator "
+			       "resync at %llu, but n%u's kernel has not "
+			       "resumed since (hazard 4)", node, region,
+			       (unsigned long long)asked, n);
+}
+
+void chk_copy_block(struct world *w, uint32_t node, int region)
+{
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++) {
+		const struct knode *k = &w->k[n];
+
+		for (int i = 0; n != node && k->up && i < k->nfl; i++)
+			if (k->fl[i].block / SIM_BPR == region)
+				w_fail(w, "n%u copies region %d while n%u's "
+				       "write %llu to it is in flight "
+				       "(hazard 3)", node, region, n,
+				       (unsigned long long)k->fl[i].id);
+	}
+}
+
+void chk_recovered(struct world *w, uint32_t node, int region,
+		   uint64_t started)
+{
+	(void)node;
+	if (w->copy_due[region] && started >= w->copy_due[region]) {
+		w->copy_due[region] = 0;
+		w->resync_asked[region] = 0;
+	}
 }
 
 /* ------------------------------------------------------------ daemons */
@@ -300,6 +341,27 @@ static void new_read(struct world *w, uint32_t n)
 		k->reads[k->nreads++] = (int)sim_below(&w->rng, SIM_BLOCKS);
 }
 
+/* dmlogctl resync of a region range on node n (the operator). */
+static void operator_resync(struct world *w, uint32_t n)
+{
+	struct dmlog_log *log = w->dm[n].up ? log_server_at(w->dm[n].srv, 0) :
+			      NULL;
+	uint64_t first = sim_below(&w->rng, SIM_REGIONS);
+	uint64_t count = 1 + sim_below(&w->rng, SIM_REGIONS - first);
+
+	if (!log || !log->cl ||
+	    cluster_resync_regions(log->cl, first, count))
+		return;
+	sim_log("n%u: operator resync of regions %llu..%llu", n,
+		(unsigned long long)first,
+		(unsigned long long)(first + count - 1));
+	w->nr_resyncs++;
+	for (uint64_t r = first; r < first + count; r++) {
+		w->resync_asked[r] = w->now;
+		w->copy_due[r] = w->now;
+	}
+}
+
 static void restarts(struct world *w)
 {
 	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
@@ -314,6 +376,7 @@ static void step(struct world *w, bool chaos)
 	uint32_t n = pick_node(w);
 
 	w->now++;
+	w->chaos = chaos;
 	sim_dlm_run(w->dlm);
 	restarts(w);
 	if (!n)
@@ -336,6 +399,8 @@ static void step(struct world *w, bool chaos)
 		node_crash(w, n);
 	else if (x < 966)
 		daemon_kill(w, n);
+	else if (x < 968 && sim_ext)
+		operator_resync(w, n);
 }
 
 static bool converged(struct world *w)
@@ -354,6 +419,12 @@ static bool converged(struct world *w)
 
 static void final_check(struct world *w)
 {
+	/* every operator resync and write error was followed by a copy */
+	for (int r = 0; r < SIM_REGIONS; r++)
+		if (w->copy_due[r])
+			w_fail(w, "end: region %d never copied after the "
+			       "resync or write error at %llu", r,
+			       (unsigned long long)w->copy_due[r]);
 	for (int b = 0; b < SIM_BLOCKS; b++)
 		for (int l = 1; l < SIM_LEGS; l++)
 			if (w->legs[l][b] != w->legs[0][b])
@@ -454,6 +525,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--trace"))
 			sim_trace = true;
+		else if (!strcmp(a, "--ext"))
+			sim_ext = true;
 		else if (!strcmp(a, "--expect-fail"))
 			expect_fail = true;
 		else if (!strcmp(a, "--seed") && ++i)
@@ -471,7 +544,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [--seed N | --seeds N "
 				"--first N] [--steps N] [--nodes 2..4] "
-				"[--trace] [--expect-fail]\n", argv[0]);
+				"[--trace] [--ext] [--expect-fail]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -36,6 +36,13 @@ struct world {
 	bool rd_valid[SIM_BLOCKS];
 	int live_inflight[SIM_BLOCKS];
 	bool busy[SIM_BLOCKS];		/* a write queued or in flight */
+	bool chaos;			/* faults allowed (not the quiet end) */
+	/* a copy of the region must start after this time (operator
+	 * resync, write error); 0: none owed */
+	uint64_t copy_due[SIM_REGIONS];
+	uint64_t resync_asked[SIM_REGIONS];	/* operator resync time */
+	uint64_t resumed[SIM_MAX_NODES + 1];	/* kernel's last RESUME */
+	unsigned nr_write_errors, nr_resyncs;
 };
 
 /* kernel -> daemon request; -ESRCH when the daemon is down */
@@ -47,5 +54,12 @@ void chk_write_issued(struct world *w, int block);
 void chk_write_done(struct world *w, int block, uint64_t id);
 void chk_read(struct world *w, uint32_t node, int block, int leg);
 void chk_write_died(struct world *w, int block, uint64_t id);
+/* Node copies region: no other kernel may write it meanwhile
+ * (hazard 3); after an operator resync every kernel must have resumed
+ * since the request before the first copy (hazard 4). */
+void chk_copy_start(struct world *w, uint32_t node, int region);
+void chk_copy_block(struct world *w, uint32_t node, int region);
+void chk_recovered(struct world *w, uint32_t node, int region,
+		   uint64_t started);
 
 #endif
