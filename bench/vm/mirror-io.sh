@@ -3,31 +3,33 @@
 # bench/vm/mirror-io.sh - row "mirror" of doc/performance.md, in the guest
 # (test/vm/run-guest.sh; bench/run.sh mirror starts it).
 #
-# One 2-leg mirror over loop devices (files in the guest's RAM), rebuilt
-# for each log in turn, always `nosync` (an in-sync mirror), region size
-# 1024 sectors:
+# Five 2-leg mirrors over loop devices (files in the guest's RAM), all
+# live at once, all `nosync` (in-sync mirrors), region size 1024 sectors,
+# one per log:
 #   kcore     the kernel's core log
-#   kdisk     the kernel's disk log (on a 4 MiB loop device)
+#   kdisk     the kernel's disk log (on its own 4 MiB loop device)
 #   ucore     dmlogd clustered-core
-#   udisk     dmlogd clustered-disk (same log device)
-#   udisk_if  dmlogd clustered-disk + integrated_flush
-# On each, fio (O_DIRECT, psync, one job, queue depth 1, time based):
+#   udisk     dmlogd clustered-disk (on its own 4 MiB loop device)
+#   udisk_if  dmlogd clustered-disk + integrated_flush (idem)
+# fio jobs (O_DIRECT, psync, one job, queue depth 1, time based):
 #   randwrite4k  4 KiB random writes        (IOPS)
 #   seqwrite1m   1 MiB sequential writes    (KiB/s)
 #   randread4k   4 KiB random reads         (IOPS)
-# Reps rotate the order of the logs, so every log runs at every position.
-# Printed (bench_common.h format): per log and job the median over reps,
-# and `vs_kdisk`, the median over reps of the ratio to the kernel disk log
-# of the same rep (> 1: faster than kdisk).
-# Environment: DMLOG_BENCH_REPS (5), DMLOG_BENCH_SECONDS (5 per fio job),
-# DMLOG_BENCH_LEG_MB (256).
+# A rep runs each job on the five mirrors back to back, the order of the
+# mirrors rotating with the rep, so every log runs at every position and
+# the runs compared are seconds apart. Printed (bench_common.h format):
+# per log and job the median over reps, and `vs_kdisk`, the median over
+# reps of the ratio to the kernel disk log in the same rep (> 1: faster
+# than kdisk).
+# Environment: DMLOG_BENCH_REPS (5), DMLOG_BENCH_SECONDS (3 per fio run),
+# DMLOG_BENCH_LEG_MB (128).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR/../../test/vm source=../../test/vm/guest-lib.sh
 . "${DMLOG_GUEST_LIB:?run me with test/vm/run-guest.sh}"
 
 REPS=${DMLOG_BENCH_REPS:-5}
-SECS=${DMLOG_BENCH_SECONDS:-5}
-LEG_MB=${DMLOG_BENCH_LEG_MB:-256}
+SECS=${DMLOG_BENCH_SECONDS:-3}
+LEG_MB=${DMLOG_BENCH_LEG_MB:-128}
 REGION=1024
 SECTORS=$((LEG_MB * 2048))
 LOGS=(kcore kdisk ucore udisk udisk_if)
@@ -38,21 +40,28 @@ die() { printf 'mirror-io: %s\n' "$*" >&2; exit 1; }
 
 load_dm_modules || die "cannot load the dm modules"
 command -v fio >/dev/null || die "fio is not installed on the host (apt-get install fio)"
-leg0=$(mk_loop "$LEG_MB") && leg1=$(mk_loop "$LEG_MB") && logdev=$(mk_loop 4) ||
-    die "cannot create the loop devices"
-logmm=$(dev_mm "$logdev")
 dmlogd_start || die "dmlogd did not start"
 
-table() { # LOG: the mirror table
-    local legs="2 $leg0 0 $leg1 0 1 handle_errors" u
+declare -A DEV
+table() { # LOG LEG0 LEG1 LOGDEV: the mirror table
+    local legs="2 $2 0 $3 0 1 handle_errors" mm u
+    mm=$(dev_mm "$4") || return 1
     u=$(new_uuid)
     case $1 in
     kcore) echo "0 $SECTORS mirror core 2 $REGION nosync $legs" ;;
-    kdisk) echo "0 $SECTORS mirror disk 3 $logdev $REGION nosync $legs" ;;
+    kdisk) echo "0 $SECTORS mirror disk 3 $4 $REGION nosync $legs" ;;
     ucore) echo "0 $SECTORS mirror userspace 4 $u clustered-core $REGION nosync $legs" ;;
-    udisk) echo "0 $SECTORS mirror userspace 5 $u clustered-disk $logmm $REGION nosync $legs" ;;
-    udisk_if) echo "0 $SECTORS mirror userspace 6 $u integrated_flush clustered-disk $logmm $REGION nosync $legs" ;;
+    udisk) echo "0 $SECTORS mirror userspace 5 $u clustered-disk $mm $REGION nosync $legs" ;;
+    udisk_if) echo "0 $SECTORS mirror userspace 6 $u integrated_flush clustered-disk $mm $REGION nosync $legs" ;;
     esac
+}
+
+make_mirror() { # LOG: its legs, its log device, the mirror; sets DEV[LOG]
+    local leg0 leg1 logdev t
+    leg0=$(mk_loop "$LEG_MB") && leg1=$(mk_loop "$LEG_MB") && logdev=$(mk_loop 4) || return 1
+    t=$(table "$1" "$leg0" "$leg1" "$logdev") || return 1
+    DEV[$1]=$(dm_create "bm_$1" "$t") || { printf 'cannot create the %s mirror\n' "$1" >&2; return 1; }
+    wait_sync "bm_$1" 30 || { printf '%s mirror not in sync: %s\n' "$1" "$(sync_ratio "bm_$1")" >&2; return 1; }
 }
 
 fio_job() { # DEV JOB: print the job's IOPS (4k jobs) or KiB/s (1m job)
@@ -68,28 +77,24 @@ fio_job() { # DEV JOB: print the job's IOPS (4k jobs) or KiB/s (1m job)
     cut -d';' -f"$field" <<<"$out"
 }
 
-run_log() { # REP LOG
-    local rep=$1 log=$2 dev job v
-    # a new log every time: no state carried from the previous one
-    dd if=/dev/zero of="$logdev" bs=1M count=4 oflag=direct status=none || return 1
-    dev=$(dm_create bm "$(table "$log")") || { printf 'cannot create the %s mirror\n' "$log" >&2; return 1; }
-    wait_sync bm 30 || { printf '%s mirror not in sync: %s\n' "$log" "$(sync_ratio bm)" >&2; return 1; }
-    for job in "${JOBS[@]}"; do
-        v=$(fio_job "$dev" "$job") || return 1
-        printf '%s %s %s %s\n' "$rep" "$log" "$job" "$v" >>"$RAW"
-        note "rep $rep $log $job: $v"
-    done
-    dmsetup remove bm
-}
-
-note "guest: $(nproc) CPU, kernel $(uname -r), fio $(fio --version), legs ${LEG_MB} MiB, region $REGION sectors, ${SECS}s per job, $REPS reps"
+note "guest: $(nproc) CPU, kernel $(uname -r), fio $(fio --version), legs ${LEG_MB} MiB, region $REGION sectors, ${SECS}s per fio run, $REPS reps"
 : >"$RAW"
+for log in "${LOGS[@]}"; do
+    make_mirror "$log" || die "cannot set up the $log mirror"
+done
 status=0
 for ((rep = 0; rep < REPS && status == 0; rep++)); do
-    for ((i = 0; i < ${#LOGS[@]}; i++)); do
-        log=${LOGS[(i + rep) % ${#LOGS[@]}]}
-        run_log "$rep" "$log" || { status=1; break; }
+    for job in "${JOBS[@]}"; do
+        for ((i = 0; i < ${#LOGS[@]}; i++)); do
+            log=${LOGS[(i + rep) % ${#LOGS[@]}]}
+            v=$(fio_job "${DEV[$log]}" "$job") || { status=1; break 2; }
+            printf '%s %s %s %s\n' "$rep" "$log" "$job" "$v" >>"$RAW"
+            note "rep $rep $job $log: $v"
+        done
     done
+done
+for log in "${LOGS[@]}"; do
+    dmsetup remove "bm_$log" || status=1
 done
 ((status == 0)) || die "a run failed (see above)"
 note "dmlogd signal masks before SIGTERM: $(grep -E '^Sig(Blk|Ign|Cgt)' "/proc/$DMLOGD_PID/status" | tr '\n\t' '  ')"
