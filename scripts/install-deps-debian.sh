@@ -12,5 +12,6 @@ apt-get install -y -qq --no-install-recommends \
     libdevmapper-dev libdevmapper-event1.02.1 libdlm-dev libblkid-dev \
     libcpg-dev libquorum-dev libcorosync-common-dev \
     libjson-c-dev libcmocka-dev liblvm2-dev \
-    qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux \
+    qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux mount \
+    python3 iproute2 procps \
     lvm2 dmeventd corosync dlm-controld
