@@ -9,10 +9,14 @@
  * sent in --slices slices that alternate between the targets ABBA-wise
  * (A B B A A B ...), so the drifts of a shared machine hit both alike.
  * Printed (bench_common.h format), per target: the median over --reps
- * runs of requests/s, p50 and p99 latency; with a baseline, the median of
- * the per-run ratios
- *   <label>.slowdown   = BASE req/s / NAME req/s   (1.0: as fast)
- *   <label>.p50_ratio  = NAME p50 / BASE p50,  <label>.p99_ratio
+ * runs of requests/s, p50 and p99 latency; with a baseline, the ratios
+ *   <label>.slowdown   = NAME time / BASE time for the same requests
+ *                        (= BASE req/s / NAME req/s; 1.0: as fast): per
+ *                        run the median over its slices, so that one
+ *                        slice hit by a stall of the machine does not
+ *                        decide it; then the median over runs
+ *   <label>.p50_ratio  = NAME p50 / BASE p50,  <label>.p99_ratio: the
+ *                        median over runs of the per-run ratios
  * (label: --label, by default the stream's name).
  *
  * Streams (what dm-raid1 + dm-log-userspace send, doc/design.md 3):
@@ -73,6 +77,8 @@ struct target {
 	unsigned done;			/* requests of the current run */
 	uint64_t busy_ns;		/* time spent in the current run */
 	double *rps, *p50, *p99;	/* per rep */
+	double *slowdown;		/* per rep, vs the other target */
+	double *slice_ratio;		/* per slice of the current rep */
 };
 
 static uint64_t next_rand(uint64_t *s)
@@ -146,8 +152,9 @@ static void next_request(struct stream *st, struct request *q)
 	}
 }
 
-/* n requests on t; their latencies go to lat_us (when not NULL). */
-static void send_requests(struct target *t, unsigned n, double *lat_us)
+/* n requests on t; their latencies go to lat_us (when not NULL).
+ * Returns the time they took (ns). */
+static uint64_t send_requests(struct target *t, unsigned n, double *lat_us)
 {
 	uint64_t out[4];
 	struct request q;
@@ -167,6 +174,7 @@ static void send_requests(struct target *t, unsigned n, double *lat_us)
 			lat_us[i] = (double)(t1 - t0) / 1e3;
 	}
 	t->busy_ns += t1 - start;
+	return t1 - start;
 }
 
 /* One run: o->requests per target in alternating slices. */
@@ -179,17 +187,24 @@ static void run_rep(struct target *t, unsigned nt, const struct options *o,
 		t[i].done = 0;
 		t[i].busy_ns = 0;
 	}
-	for (unsigned s = 0; t[0].done < o->requests; s++) {
+	unsigned s;
+
+	for (s = 0; t[0].done < o->requests; s++) {
+		uint64_t ns[2] = { 1, 1 };
+
 		for (unsigned k = 0; k < nt; k++) {
 			/* A B, B A, A B, ...: ABBA order */
-			struct target *x = &t[(s + rep) % 2 ? nt - 1 - k : k];
+			unsigned idx = (s + rep) % 2 ? nt - 1 - k : k;
+			struct target *x = &t[idx];
 			unsigned n = o->requests - x->done < per ?
 				     o->requests - x->done : per;
 
-			send_requests(x, n, x->lat_us + x->done);
+			ns[idx] = send_requests(x, n, x->lat_us + x->done);
 			x->done += n;
 		}
+		t[0].slice_ratio[s] = (double)ns[0] / (double)ns[nt - 1];
 	}
+	t[0].slowdown[rep] = bench_median(t[0].slice_ratio, s);
 	for (unsigned i = 0; i < nt; i++) {
 		struct target *x = &t[i];
 
@@ -216,10 +231,13 @@ static void setup_target(struct target *t, const struct options *o,
 	t->stream = (struct stream){ .kind = o->kind, .regions = o->regions,
 				     .burst = o->burst, .rng = o->seed };
 	t->lat_us = calloc(o->requests, sizeof(double));
+	t->slowdown = calloc(o->reps, sizeof(double));
+	t->slice_ratio = calloc(o->slices + 1, sizeof(double));
 	t->rps = calloc(o->reps, sizeof(double));
 	t->p50 = calloc(o->reps, sizeof(double));
 	t->p99 = calloc(o->reps, sizeof(double));
-	if (!t->lat_us || !t->rps || !t->p50 || !t->p99)
+	if (!t->lat_us || !t->slowdown || !t->slice_ratio || !t->rps ||
+	    !t->p50 || !t->p99)
 		bench_die("out of memory");
 }
 
@@ -236,6 +254,8 @@ static void teardown_target(struct target *t)
 				  ulog_type_name(steps[i]));
 	bench_client_close(&t->client);
 	free(t->lat_us);
+	free(t->slowdown);
+	free(t->slice_ratio);
 	free(t->rps);
 	free(t->p50);
 	free(t->p99);
@@ -275,7 +295,7 @@ static void emit_ratios(const struct options *o, const struct target *t,
 	const char *s = o->label;
 
 	snprintf(m, sizeof(m), "%s.slowdown", s);
-	bench_emit(m, pair_ratio(base->rps, t->rps, o->reps), "x");
+	bench_emit(m, bench_median(t->slowdown, o->reps), "x");
 	snprintf(m, sizeof(m), "%s.p50_ratio", s);
 	bench_emit(m, pair_ratio(t->p50, base->p50, o->reps), "x");
 	snprintf(m, sizeof(m), "%s.p99_ratio", s);

@@ -42,12 +42,20 @@ double bench_percentile(double *v, size_t n, double pct)
 	return v[rank - 1];
 }
 
-double bench_median(double *v, size_t n)
+double bench_median(const double *v, size_t n)
 {
+	double *c, m;
+
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	c = malloc(n * sizeof(*c));
+	if (!c)
+		bench_die("out of memory");
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_double);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
 }
 
 long bench_proc_kib(pid_t pid, const char *field)

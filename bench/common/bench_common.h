@@ -18,9 +18,10 @@
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 
-/* Median and percentile (0..100, nearest rank) of v[0..n); both sort v. */
-double bench_median(double *v, size_t n);
+/* Percentile (0..100, nearest rank) of v[0..n); sorts v in place. */
 double bench_percentile(double *v, size_t n, double pct);
+/* Median of v[0..n); v is left as it is. */
+double bench_median(const double *v, size_t n);
 
 /* A KiB field of /proc/PID/status ("VmRSS", "VmHWM": peak RSS), or -1. */
 long bench_proc_kib(pid_t pid, const char *field);
