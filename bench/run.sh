@@ -17,7 +17,8 @@
 # programs' full output, per-rep figures included). Only ratios and I/O
 # counts are compared ("info" figures, absolute times among them, are
 # not): a figure more than 20% worse than the committed one is printed as
-# REGRESSION and the exit status is 3.
+# REGRESSION. Exit status: 0; 1 when a row failed (the other rows are
+# still reported); 3 on a regression.
 set -uo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
