@@ -845,3 +845,18 @@ int store_disk_open(struct blockdev *bd, const struct ctr_params *p,
 	*out = &s->base;
 	return 0;
 }
+
+int store_disk_io_counters(const struct log_store *ls,
+			   struct store_io_counters *out)
+{
+	const struct store_disk *s = (const struct store_disk *)ls;
+
+	if (!ls || ls->ops != &disk_store_ops)
+		return -EINVAL;
+	*out = (struct store_io_counters){
+		.writes = s->bd->nr_writes, .bytes_written = s->bd->bytes_written,
+		.syncs = s->bd->nr_syncs, .reads = s->bd->nr_reads,
+		.slot = s->slot, .node_id = s->node_id,
+	};
+	return 0;
+}

@@ -19,4 +19,15 @@ int store_disk_open(struct blockdev *bd, const struct ctr_params *p,
 		    const char *uuid, uint32_t nr_slots, uint32_t slot,
 		    struct log_store **out, char *err, size_t errlen);
 
+/* I/O done on the log device so far (dmlogctl stats): the store's block
+ * device counters. Additive accessor; 0, or -EINVAL when s is not a disk
+ * store. */
+struct store_io_counters {
+	uint64_t writes, bytes_written, syncs, reads;
+	uint32_t slot, node_id;		/* this node's slot */
+};
+
+int store_disk_io_counters(const struct log_store *s,
+			   struct store_io_counters *out);
+
 #endif

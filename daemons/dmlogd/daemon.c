@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "daemonize.h"
 #include "dmlog_log.h"
@@ -16,6 +17,7 @@
 #include "mirror_kick.h"
 #include "pidfile.h"
 #include "requests.h"
+#include "sockdir.h"
 #include "transport.h"
 
 int dmlogd_log_level(const struct dmlogd *d)
@@ -37,6 +39,9 @@ static int load_config(struct dmlogd *d)
 	}
 	if (o->socket)
 		snprintf(d->cfg.socket, sizeof(d->cfg.socket), "%s", o->socket);
+	if (o->control_socket)
+		snprintf(d->cfg.control_socket, sizeof(d->cfg.control_socket),
+			 "%s", o->control_socket);
 	if (o->pidfile)
 		snprintf(d->cfg.pidfile, sizeof(d->cfg.pidfile), "%s",
 			 o->pidfile);
@@ -147,24 +152,38 @@ static int build_server(struct dmlogd *d)
 	return start_cluster(d);
 }
 
+/* dmlogctl's JSON control socket (control.h). */
+static int open_control(struct dmlogd *d)
+{
+	d->ctl_env = (struct control_env){
+		.srv = d->srv, .stats = requests_stats(d->rq), .kick = d->kick,
+		.lock_manager = d->cfg.lock_manager };
+	if (control_open(d->el, d->cfg.control_socket, &d->ctl_env,
+			 &d->ctl) < 0)
+		return DMLOGD_EXIT_FAILURE;
+	return 0;
+}
+
 static int open_transports(struct dmlogd *d)
 {
 	if (!d->opt->no_kernel &&
 	    transport_connector_open(d->el, requests_frame, d->rq,
 				     &d->kernel) < 0)
 		return DMLOGD_EXIT_FAILURE;
-	if (transport_unix_open(d->el, d->cfg.socket, requests_frame, d->rq,
+	if (sockdir_ensure(d->cfg.socket) < 0 ||
+	    transport_unix_open(d->el, d->cfg.socket, requests_frame, d->rq,
 				&d->local) < 0)
 		return DMLOGD_EXIT_FAILURE;
 	if (d->opt->no_kernel)
 		log_notice("kernel transport disabled (--no-kernel)");
-	return 0;
+	return open_control(d);
 }
 
 static void teardown(struct dmlogd *d)
 {
 	transport_close(d->kernel);
 	transport_close(d->local);
+	control_close(d->ctl);
 	mirror_kick_stop(d->kick);
 	requests_free(d->rq);
 	/* cluster logs close their lockspaces: the kernel orphans their

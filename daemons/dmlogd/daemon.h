@@ -7,10 +7,13 @@
 
 #include "cluster_log.h"
 
+#include "control.h"
+
 #include "daemon_config.h"
 #include "options.h"
 #include "store_open.h"
 
+struct control;
 struct event_loop;
 struct lockmgr;
 struct log_server;
@@ -30,6 +33,8 @@ struct dmlogd {
 	struct cluster_env cluster;	/* lock_manager "dlm": shared logs */
 	struct transport *kernel;	/* NULL with --no-kernel */
 	struct transport *local;	/* the Unix socket */
+	struct control *ctl;		/* dmlogctl's control socket */
+	struct control_env ctl_env;
 	int pidfd;
 	uint64_t term_refused_ms;	/* when a stop was last refused */
 	int exit_code;

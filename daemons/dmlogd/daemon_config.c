@@ -54,6 +54,8 @@ void daemon_config_defaults(struct daemon_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->socket, sizeof(c->socket), "%s", DMLOGD_DEFAULT_SOCKET);
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+		 DMLOGD_DEFAULT_CONTROL_SOCKET);
 	snprintf(c->pidfile, sizeof(c->pidfile), "%s", DMLOGD_DEFAULT_PIDFILE);
 	c->log_level = LOG_NOTICE;
 	snprintf(c->lock_manager, sizeof(c->lock_manager), "local");
@@ -148,6 +150,13 @@ static int set_socket(struct daemon_config *c, const char *val, char *err,
 			errlen);
 }
 
+static int set_control_socket(struct daemon_config *c, const char *val,
+			      char *err, size_t errlen)
+{
+	return set_path("control_socket", val, c->control_socket,
+			sizeof(c->control_socket), err, errlen);
+}
+
 static int set_pidfile(struct daemon_config *c, const char *val, char *err,
 		       size_t errlen)
 {
@@ -188,6 +197,7 @@ static const struct {
 		   size_t errlen);
 } keys[] = {
 	{ "socket", set_socket },
+	{ "control_socket", set_control_socket },
 	{ "pidfile", set_pidfile },
 	{ "log_level", set_log_level },
 	{ "lock_manager", set_lock_manager },

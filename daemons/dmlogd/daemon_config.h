@@ -2,7 +2,8 @@
  * read with libdevmapper's dm_config API:
  *
  *   dmlogd {
- *       socket = "/run/dmlogd.sock"
+ *       socket = "/run/dmlogd/ulog.sock"
+ *       control_socket = "/run/dmlogd.sock"
  *       pidfile = "/run/dmlogd.pid"
  *       log_level = "notice"
  *       lock_manager = "local"
@@ -17,7 +18,8 @@
 #include <stddef.h>
 
 #define DMLOGD_DEFAULT_CONFIG  "/etc/dmlog/dmlog.conf"
-#define DMLOGD_DEFAULT_SOCKET  "/run/dmlogd.sock"
+#define DMLOGD_DEFAULT_SOCKET  "/run/dmlogd/ulog.sock"
+#define DMLOGD_DEFAULT_CONTROL_SOCKET "/run/dmlogd.sock"
 #define DMLOGD_DEFAULT_PIDFILE "/run/dmlogd.pid"
 
 /* sizeof(sockaddr_un.sun_path) */
@@ -25,7 +27,8 @@
 #define DMLOGD_PATH_MAX 4096
 
 struct daemon_config {
-	char socket[DMLOGD_SOCKET_MAX];
+	char socket[DMLOGD_SOCKET_MAX];		/* kernel-format frames */
+	char control_socket[DMLOGD_SOCKET_MAX];	/* dmlogctl's JSON */
 	char pidfile[DMLOGD_PATH_MAX];
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
 	char lock_manager[16];		/* "local" or "dlm" */

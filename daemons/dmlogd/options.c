@@ -13,6 +13,7 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "pidfile", required_argument, NULL, 'p' },
 	{ "socket", required_argument, NULL, 's' },
+	{ "control-socket", required_argument, NULL, 'C' },
 	{ "no-kernel", no_argument, NULL, OPT_NO_KERNEL },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
@@ -29,7 +30,10 @@ static void usage(FILE *f)
 "  -f, --foreground     stay in the foreground, log to stderr\n"
 "  -c, --config FILE    configuration file (default " DMLOGD_DEFAULT_CONFIG ")\n"
 "  -p, --pidfile FILE   pid file (default " DMLOGD_DEFAULT_PIDFILE ")\n"
-"  -s, --socket PATH    local request socket (default " DMLOGD_DEFAULT_SOCKET ")\n"
+"  -s, --socket PATH    local frame socket (default " DMLOGD_DEFAULT_SOCKET ")\n"
+"  -C, --control-socket PATH\n"
+"                       dmlogctl's socket (default "
+DMLOGD_DEFAULT_CONTROL_SOCKET ")\n"
 "      --no-kernel      do not listen to the kernel (tests without\n"
 "                       device-mapper)\n"
 "  -d, --debug          log debug messages\n"
@@ -48,15 +52,24 @@ static bool path_ok(const char *opt, const char *val)
 	return false;
 }
 
+static bool socket_ok(const char *opt, const char *val)
+{
+	if (!val)
+		return true;
+	if (!path_ok(opt, val))
+		return false;
+	if (strlen(val) < DMLOGD_SOCKET_MAX)
+		return true;
+	fprintf(stderr, "dmlogd: %s path is too long (at most %d bytes)\n",
+		opt, DMLOGD_SOCKET_MAX - 1);
+	return false;
+}
+
 static enum options_result check(const struct dmlogd_options *o)
 {
-	if (o->socket && (!path_ok("--socket", o->socket) ||
-			  strlen(o->socket) >= DMLOGD_SOCKET_MAX)) {
-		if (o->socket[0] == '/')
-			fprintf(stderr, "dmlogd: --socket path is too long "
-				"(at most %d bytes)\n", DMLOGD_SOCKET_MAX - 1);
+	if (!socket_ok("--socket", o->socket) ||
+	    !socket_ok("--control-socket", o->control_socket))
 		return OPTIONS_USAGE;
-	}
 	if (o->pidfile && !path_ok("--pidfile", o->pidfile))
 		return OPTIONS_USAGE;
 	return OPTIONS_RUN;
@@ -70,13 +83,14 @@ enum options_result options_parse(int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->config = DMLOGD_DEFAULT_CONFIG;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "fc:p:s:dhV", long_opts,
+	while ((c = getopt_long(argc, argv, "fc:p:s:C:dhV", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'f': o->foreground = true; break;
 		case 'c': o->config = optarg; o->config_given = true; break;
 		case 'p': o->pidfile = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'C': o->control_socket = optarg; break;
 		case 'd': o->debug = true; break;
 		case OPT_NO_KERNEL: o->no_kernel = true; break;
 		case 'h': usage(stdout); return OPTIONS_EXIT_OK;

@@ -26,6 +26,7 @@ struct dmlogd_options {
 	bool config_given;	/* -c: the file must exist */
 	const char *pidfile;	/* NULL: from the config file */
 	const char *socket;	/* NULL: from the config file */
+	const char *control_socket;	/* NULL: from the config file */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_USAGE };

@@ -11,6 +11,7 @@
 #include "log_server.h"
 #include "mirror_kick.h"
 #include "ratelimit.h"
+#include "req_stats.h"
 #include "requests.h"
 #include "ulog_codec.h"
 
@@ -19,6 +20,7 @@ struct requests {
 	struct mirror_kick *kick;	/* NULL: nobody to suspend/resume */
 	struct ratelimit bad_rl;	/* dropped / rejected frames */
 	struct ratelimit send_rl;	/* replies that could not be built */
+	struct req_stats *stats;	/* latency, flush sizes (dmlogctl) */
 };
 
 struct requests *requests_new(struct log_server *srv,
@@ -28,6 +30,10 @@ struct requests *requests_new(struct log_server *srv,
 
 	if (!rq)
 		return NULL;
+	if (!(rq->stats = req_stats_new())) {
+		free(rq);
+		return NULL;
+	}
 	rq->srv = srv;
 	rq->kick = kick;
 	rq->bad_rl = (struct ratelimit)RATELIMIT_INIT(60000, 10);
@@ -37,7 +43,14 @@ struct requests *requests_new(struct log_server *srv,
 
 void requests_free(struct requests *rq)
 {
+	if (rq)
+		req_stats_free(rq->stats);
 	free(rq);
+}
+
+struct req_stats *requests_stats(struct requests *rq)
+{
+	return rq->stats;
 }
 
 static void describe_peer(const struct transport *t,
@@ -110,6 +123,7 @@ void requests_frame(void *ctx, struct transport *t,
 {
 	struct requests *rq = ctx;
 	uint64_t out[(ULOG_MAX_PAYLOAD + 7) / 8];
+	struct req_timing timing;
 	struct ulog_msg m;
 	size_t out_len = 0;
 	char why[160] = "";
@@ -126,7 +140,9 @@ void requests_frame(void *ctx, struct transport *t,
 	case ULOG_OK:
 		break;
 	}
+	req_stats_begin(rq->stats, rq->srv, &m, &timing);
 	err = log_server_handle(rq->srv, &m, out, sizeof(out), &out_len);
+	req_stats_end(rq->stats, rq->srv, &m, &timing, err);
 	if (out_len > sizeof(out))
 		out_len = 0;	/* cannot happen; never send past out */
 	log_debug("%s %.*s luid %" PRIu64 " seq %u: %d, %zu bytes",

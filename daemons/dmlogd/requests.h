@@ -15,6 +15,8 @@ struct requests;
 struct requests *requests_new(struct log_server *srv,
 			      struct mirror_kick *kick);
 void requests_free(struct requests *rq);
+/* Per-log request statistics (req_stats.h), for the control socket. */
+struct req_stats *requests_stats(struct requests *rq);
 
 /* A transport_frame_fn; ctx is the struct requests. Never fails: bad
  * frames are answered with an error or dropped, and logged (rate

@@ -80,6 +80,9 @@ static void warn_restart_needed(const struct daemon_config *old,
 {
 	if (strcmp(old->socket, neu->socket))
 		log_warn("reload: socket change takes effect at restart");
+	if (strcmp(old->control_socket, neu->control_socket))
+		log_warn("reload: control_socket change takes effect at "
+			 "restart");
 	if (strcmp(old->pidfile, neu->pidfile))
 		log_warn("reload: pidfile change takes effect at restart");
 	if (strcmp(old->lock_manager, neu->lock_manager))
@@ -105,6 +108,9 @@ static void on_reload(struct event_loop *el, int signo, void *ctx)
 	/* Command-line settings keep winning over the file. */
 	if (d->opt->socket)
 		memcpy(c.socket, d->cfg.socket, sizeof(c.socket));
+	if (d->opt->control_socket)
+		memcpy(c.control_socket, d->cfg.control_socket,
+		       sizeof(c.control_socket));
 	if (d->opt->pidfile)
 		memcpy(c.pidfile, d->cfg.pidfile, sizeof(c.pidfile));
 	warn_restart_needed(&d->cfg, &c);

@@ -44,7 +44,8 @@ static int parse(struct daemon_config *c, const char *text, char *err,
 
 static void assert_defaults(const struct daemon_config *c)
 {
-	assert_string_equal(c->socket, "/run/dmlogd.sock");
+	assert_string_equal(c->socket, "/run/dmlogd/ulog.sock");
+	assert_string_equal(c->control_socket, "/run/dmlogd.sock");
 	assert_string_equal(c->pidfile, "/run/dmlogd.pid");
 	assert_int_equal(c->log_level, LOG_NOTICE);
 	assert_string_equal(c->lock_manager, "local");
@@ -78,6 +79,7 @@ static void test_every_key(void **state)
 		"# dmlogd settings\n"
 		"dmlogd {\n"
 		"    socket = \"/tmp/x/dmlogd.sock\"\n"
+		"    control_socket = \"/tmp/x/control.sock\"\n"
 		"    pidfile = \"/tmp/x/dmlogd.pid\"\n"
 		"    log_level = \"debug\"\n"
 		"    lock_manager = \"local\"\n"
@@ -86,6 +88,7 @@ static void test_every_key(void **state)
 	(void)state;
 	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
 	assert_string_equal(c.socket, "/tmp/x/dmlogd.sock");
+	assert_string_equal(c.control_socket, "/tmp/x/control.sock");
 	assert_string_equal(c.pidfile, "/tmp/x/dmlogd.pid");
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	assert_string_equal(c.lock_manager, "local");

@@ -46,6 +46,7 @@ int dmlogd_prepare(struct dmlogd_proc *d, const char *conf_text)
 	if (!mkdtemp(d->dir))
 		return -errno;
 	snprintf(d->sock, sizeof(d->sock), "%s/dmlogd.sock", d->dir);
+	snprintf(d->ctl, sizeof(d->ctl), "%s/control.sock", d->dir);
 	snprintf(d->pidfile, sizeof(d->pidfile), "%s/dmlogd.pid", d->dir);
 	snprintf(d->conf, sizeof(d->conf), "%s/dmlog.conf", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/dmlogd.log", d->dir);
@@ -66,6 +67,8 @@ static void exec_daemon(const struct dmlogd_proc *d,
 	argv[n++] = "-f";
 	argv[n++] = "-s";
 	argv[n++] = d->sock;
+	argv[n++] = "-C";
+	argv[n++] = d->ctl;
 	argv[n++] = "-p";
 	argv[n++] = d->pidfile;
 	argv[n++] = "-c";

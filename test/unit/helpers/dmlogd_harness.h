@@ -13,6 +13,7 @@ struct dmlogd_proc {
 	pid_t pid;			/* 0: not running */
 	char dir[64];			/* private temp directory */
 	char sock[128], pidfile[128], conf[128], log[128];
+	char ctl[128];			/* control socket (dmlogctl) */
 };
 
 /* $DMLOG_BUILD/daemons/dmlogd/dmlogd, or ./build/daemons/dmlogd/dmlogd. */
@@ -21,7 +22,7 @@ const char *dmlogd_binary(void);
 /* Make the temp dir and a config file with `conf_text`. 0 or -errno. */
 int dmlogd_prepare(struct dmlogd_proc *d, const char *conf_text);
 
-/* Run `dmlogd -f -s sock -p pidfile -c conf <extra...>` (extra is
+/* Run `dmlogd -f -s sock -C ctl -p pidfile -c conf <extra...>` (extra is
  * NULL-terminated, may be NULL) with stdout+stderr appended to d->log.
  * Waits until the socket accepts connections. Returns 0; the exit status
  * (> 0, +128 for a signal) if the daemon exited first; -ETIMEDOUT. */
