@@ -74,7 +74,13 @@ enum join_state { J_NONE, J_WAIT_PR, J_QUEUED, J_SLOT_WAIT, J_DONE, J_FAIL };
 struct cluster_log {
 	struct cluster_env env;
 	const struct lockmgr_async_ops *am;
+	/* Every live instance (luid) of the log's uuid shares this state,
+	 * its locks and its store (a table reload makes a new instance while
+	 * the old one is live, doc/design.md 7.7). `log` is the one the
+	 * kernel resumed last: its in_sync bitmap is the cache. */
 	struct dmlog_log *log;
+	struct dmlog_log **users;
+	size_t nr_users;
 	struct log_store *st;
 	const struct log_store_cluster_ops *cops;
 	struct lm_space *ls;
@@ -84,6 +90,7 @@ struct cluster_log {
 	enum join_state join;
 	bool loaded, fresh_load, restarted, purge_pending;
 	bool reload_pending, saw_postsuspend;
+	uint64_t reload_luid;		/* the instance live at the request */
 	bool leave_wanted, leave_handoff, left;
 
 	uint32_t nr_slots, slot, slot_try;
@@ -155,7 +162,10 @@ static void unlk(struct cluster_log *cl, struct lm_lksb *lksb)
 static void want_reload(struct cluster_log *cl)
 {
 	cl->reload_pending = true;
-	cl->saw_postsuspend = false;
+	/* an instance suspended already has no write in flight: the next
+	 * new instance to resume satisfies the request */
+	cl->saw_postsuspend = cl->log->state == LOG_SUSPENDED;
+	cl->reload_luid = cl->log->luid;
 	if (cl->env.reload)
 		cl->env.reload(cl->env.ctx, cl->log->uuid);
 }
@@ -827,6 +837,12 @@ int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return -ENOMEM;
+	cl->users = malloc(sizeof(*cl->users));
+	if (!cl->users) {
+		free(cl);
+		return -ENOMEM;
+	}
+	cl->users[cl->nr_users++] = log;
 	cl->env = *env;
 	cl->am = env->lm->ops->async;
 	cl->log = log;
@@ -839,6 +855,7 @@ int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 	r = cl->suspect ? cl->am->ls_open(env->lm, name, &cl->ls) : -ENOMEM;
 	if (r) {
 		bitmap_free(cl->suspect);
+		free(cl->users);
 		free(cl);
 		return r;
 	}
@@ -847,30 +864,85 @@ int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 	return 0;
 }
 
-void cluster_log_free(struct cluster_log *cl)
+static void cluster_log_free(struct cluster_log *cl)
 {
-	if (!cl)
-		return;
 	while (cl->rl)
 		rl_drop(cl, cl->rl, false);
 	cl->am->ls_close(cl->env.lm, cl->ls);
 	bitmap_free(cl->suspect);
 	free(cl->w);
 	free(cl->setoos);
+	free(cl->users);
 	free(cl);
 }
 
-bool cluster_loaded(const struct cluster_log *cl)
+int cluster_log_attach(struct cluster_log *cl, struct dmlog_log *log)
 {
-	return cl->loaded;
+	struct dmlog_log **n;
+
+	if (cl->leave_wanted || cl->left)
+		return -EAGAIN;		/* the last instance is leaving */
+	if (log_region_count(log) != cl->nr_regions)
+		return -EINVAL;
+	n = realloc(cl->users, (cl->nr_users + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	cl->users = n;
+	cl->users[cl->nr_users++] = log;
+	log->cl = cl;
+	if (log->store && log->store != cl->st)
+		log->store->ops->destroy(log->store);
+	log->store = cl->st;
+	return 0;
 }
 
-int cluster_resume(struct cluster_log *cl)
+/* The instance whose in_sync bitmap is the cache changes: carry it. */
+static void set_owner(struct cluster_log *cl, struct dmlog_log *log)
+{
+	if (cl->log == log)
+		return;
+	if (bitmap_copy(log->in_sync, cl->log->in_sync))
+		log_err("%s: copying the sync state failed", log->uuid);
+	log_info("%s: instance %llx takes over the cluster state of %llx",
+		 log->uuid, (unsigned long long)log->luid,
+		 (unsigned long long)cl->log->luid);
+	cl->log = log;
+}
+
+bool cluster_log_detach(struct cluster_log *cl, struct dmlog_log *log)
+{
+	size_t i;
+
+	for (i = 0; i < cl->nr_users && cl->users[i] != log; i++)
+		;
+	if (i < cl->nr_users)
+		memmove(&cl->users[i], &cl->users[i + 1],
+			(cl->nr_users - i - 1) * sizeof(cl->users[0]));
+	if (i < cl->nr_users)
+		cl->nr_users--;
+	if (cl->nr_users) {
+		if (cl->log == log)
+			set_owner(cl, cl->users[cl->nr_users - 1]);
+		return false;
+	}
+	cluster_log_free(cl);
+	return true;
+}
+
+bool cluster_serves(const struct cluster_log *cl,
+		    const struct dmlog_log *log)
+{
+	return cl->loaded && cl->log == log;
+}
+
+int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 {
 	int r;
 
 	if (cl->join == J_FAIL)
 		return -EIO;
+	/* A reload's new instance: it takes over state and locks. */
+	set_owner(cl, log);
 	if (!cl->loaded) {
 		kick(cl);
 		return -EAGAIN;
@@ -885,7 +957,12 @@ int cluster_resume(struct cluster_log *cl)
 		r = scan_slots(cl);
 	if (r)
 		return r;
-	if (cl->reload_pending && cl->saw_postsuspend) {
+	/* A reload is done when a NEW instance resumes after the old one
+	 * drained (POSTSUSPEND): its region hash is fresh (NOSYNC entries
+	 * gone) and its in_sync_hint is 0. A plain suspend/resume of the
+	 * same instance keeps the region hash. */
+	if (cl->reload_pending && cl->saw_postsuspend &&
+	    log->luid != cl->reload_luid) {
 		cl->reload_pending = false;
 		if (cl->purge_pending) {
 			cl->am->purge_orphans(cl->env.lm, cl->ls);
@@ -900,15 +977,17 @@ int cluster_resume(struct cluster_log *cl)
 	return 0;
 }
 
-void cluster_postsuspend(struct cluster_log *cl)
+void cluster_postsuspend(struct cluster_log *cl, struct dmlog_log *log)
 {
-	if (cl->reload_pending)
+	if (cl->reload_pending && log == cl->log)
 		cl->saw_postsuspend = true;
 }
 
 int cluster_leave(struct cluster_log *cl, bool handoff)
 {
-	if (cl->left || !cl->loaded)
+	/* Another instance of the uuid lives (a reload): it keeps the
+	 * cluster state; this one only detaches. */
+	if (cl->nr_users > 1 || cl->left || !cl->loaded)
 		return 0;
 	cl->leave_wanted = true;
 	cl->leave_handoff = handoff;

@@ -26,19 +26,32 @@ struct cluster_env {
 	void *ctx;
 };
 
+/* Cluster state is per uuid: the first instance (luid) creates it and
+ * its store becomes the shared one; every later instance of the same uuid
+ * (a table reload constructs one while the old one is live) attaches to
+ * it. The instance the kernel resumed last is the one served. */
 int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 		    struct cluster_log **out);
-/* Abrupt end (daemon exit): no unlock, no write. */
-void cluster_log_free(struct cluster_log *cl);
+/* Another instance of the same uuid: log->cl and log->store are set to
+ * the shared ones (a store log already had is destroyed). -EAGAIN while
+ * the last instance is leaving, -EINVAL if the region count differs. */
+int cluster_log_attach(struct cluster_log *cl, struct dmlog_log *log);
+/* The instance goes (log_destroy). True when it was the last one: the
+ * cluster state is freed (abruptly: no unlock, no write) and the caller
+ * destroys the store; false: the others keep the state and the store. */
+bool cluster_log_detach(struct cluster_log *cl, struct dmlog_log *log);
 
-/* RESUME: join (first time) or refresh. 0 when the log's bitmaps are
- * loaded, -EAGAIN while locks are pending. */
-int cluster_resume(struct cluster_log *cl);
-void cluster_postsuspend(struct cluster_log *cl);
-/* DTR: leave the cluster (-EAGAIN until done; then the store is closed). */
+/* RESUME of instance `log`: join (first time) or refresh; a new
+ * instance takes the state over. 0 when the bitmaps are loaded, -EAGAIN
+ * while locks are pending. */
+int cluster_resume(struct cluster_log *cl, struct dmlog_log *log);
+void cluster_postsuspend(struct cluster_log *cl, struct dmlog_log *log);
+/* DTR: leave the cluster (-EAGAIN until done; then the store is closed).
+ * 0 at once while another instance of the uuid lives. */
 int cluster_leave(struct cluster_log *cl, bool handoff);
-/* Have the log's bitmaps been read since this daemon started? */
-bool cluster_loaded(const struct cluster_log *cl);
+/* Loaded, and `log` is the instance served (the last resumed)? */
+bool cluster_serves(const struct cluster_log *cl,
+		    const struct dmlog_log *log);
 
 bool cluster_in_sync(struct cluster_log *cl, uint64_t region);
 void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,

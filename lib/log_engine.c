@@ -90,8 +90,10 @@ void log_destroy(struct dmlog_log *log, bool handoff)
 	if (!log)
 		return;
 	/* Cluster: the store was closed by cluster_leave(), or the daemon
-	 * is going away abruptly and the slot lock keeps the slot ours. */
-	cluster_log_free(log->cl);
+	 * is going away abruptly and the slot lock keeps the slot ours; the
+	 * store is shared by the instances of the uuid: the last one goes. */
+	if (log->cl && !cluster_log_detach(log->cl, log))
+		log->store = NULL;
 	if (log->store) {
 		/* A log that never resumed never read the device: it has
 		 * nothing to hand back. */
@@ -382,10 +384,15 @@ static int req_resume(struct dmlog_log *log)
 {
 	int r;
 
+	/* The kernel never resumes a running log: a second RESUME is its
+	 * resend after the 15 s timeout (loading a very large log takes
+	 * about that long). Loading again would only repeat the wait. */
+	if (log->state == LOG_RUNNING)
+		return 0;
 	if (log->cl) {
 		/* join (claim a slot, load) or refresh; -EAGAIN until the
 		 * locks are granted: the kernel resends */
-		r = cluster_resume(log->cl);
+		r = cluster_resume(log->cl, log);
 		if (r)
 			return r;
 	} else if (log->store) {
@@ -422,7 +429,7 @@ static int req_postsuspend(struct dmlog_log *log)
 		r = log->store->ops->flush(log->store, log->idle,
 					   log->in_sync);
 	if (log->cl)
-		cluster_postsuspend(log->cl);
+		cluster_postsuspend(log->cl, log);
 	log->state = LOG_SUSPENDED;
 	return r;
 }
@@ -560,8 +567,9 @@ int log_request(struct dmlog_log *log, uint32_t type, const void *in,
 		return -EINVAL;
 	}
 	/* Hazard 10: a cluster log answers nothing about regions before it
-	 * has read the device and taken its locks. */
-	if (log->cl && !cluster_loaded(log->cl) && needs_state(type))
+	 * has read the device and taken its locks, nor through an instance
+	 * the kernel has not resumed (a reload's old or new table). */
+	if (log->cl && !cluster_serves(log->cl, log) && needs_state(type))
 		return -EAGAIN;
 	r = dispatch(log, type, in, in_len, out, out_cap, out_len);
 	if (r) {

@@ -134,13 +134,24 @@ static int same_ctr(const struct dmlog_log *log, const struct ctr_params *p)
 	       !strcmp(log->params.log_dev, p->log_dev);
 }
 
+/* A live cluster instance of uuid: a table reload's new instance shares
+ * its cluster state, locks and store (doc/design.md 7.7). */
+static struct dmlog_log *cluster_peer(const struct log_server *srv,
+				      const char *uuid)
+{
+	for (size_t i = 0; i < srv->nr_logs; i++)
+		if (srv->logs[i]->cl && !strcmp(srv->logs[i]->uuid, uuid))
+			return srv->logs[i];
+	return NULL;
+}
+
 static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 		      void *out, size_t cap, size_t *len)
 {
 	const char *uuid = m->req.uuid;
 	bool recreate = m->payload_len && !m->payload[m->payload_len - 1];
 	struct log_store *store = NULL;
-	struct dmlog_log *log;
+	struct dmlog_log *log, *peer = NULL;
 	struct ctr_params p;
 	char err[256];
 	ssize_t i;
@@ -162,7 +173,16 @@ static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 		}
 		return ctr_reply(srv->logs[i], recreate, out, cap, len);
 	}
-	if (p.kind == CTR_LOG_DISK) {
+	if (srv->cluster && p.kind == CTR_LOG_DISK)
+		peer = cluster_peer(srv, uuid);
+	if (peer && (strcmp(peer->params.log_dev, p.log_dev) ||
+		     peer->params.region_size != p.region_size ||
+		     peer->params.region_count != p.region_count)) {
+		log_err("%s: a new table of a cluster log must keep its log "
+			"device and region count", uuid);
+		return -EINVAL;
+	}
+	if (p.kind == CTR_LOG_DISK && !peer) {
 		r = srv->env.open_store(srv->env.ctx, &p, uuid, srv->env.lm,
 					&store, err, sizeof(err));
 		if (r) {
@@ -175,7 +195,9 @@ static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 	if (r)
 		return r;
 	log->recreated = recreate;
-	if (srv->cluster && store)
+	if (peer)
+		r = cluster_log_attach(peer->cl, log);
+	else if (srv->cluster && store)
 		r = cluster_log_new(srv->cluster, log, &log->cl);
 	if (!r)
 		r = add_log(srv, log);
@@ -183,9 +205,11 @@ static int handle_ctr(struct log_server *srv, const struct ulog_msg *m,
 		log_destroy(log, false);
 		return r;
 	}
-	log_notice("%s: %s log constructed (%llu regions of %u sectors%s)",
+	log_notice("%s: %s log constructed (%llu regions of %u sectors%s%s)",
 		   uuid, p.type_name, (unsigned long long)p.region_count,
-		   p.region_size, recreate ? ", re-created after restart" : "");
+		   p.region_size, recreate ? ", re-created after restart" : "",
+		   peer ? ", sharing the cluster state of the live instance" :
+		   "");
 	return ctr_reply(log, recreate, out, cap, len);
 }
 

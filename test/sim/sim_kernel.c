@@ -10,8 +10,14 @@
  *  - recovery: GET_RESYNC_WORK, wait for pending writes, copy the default
  *    leg to the others block by block, CLEAR + SET_REGION_SYNC(r, 1);
  *  - reads balanced only for regions in sync, else the default leg;
- *  - suspend: stop recovery, drain, POSTSUSPEND; reload drops the hash;
- *    resume resets in_sync_hint;
+ *  - suspend: stop recovery, drain, POSTSUSPEND; resume resets
+ *    in_sync_hint (the log's resume);
+ *  - a table reload constructs a NEW log instance (new luid, same uuid)
+ *    while the old one is live: CTR new, PRESUSPEND/POSTSUSPEND old,
+ *    RESUME new (fresh region hash, hint 0), DTR old;
+ *  - an instance the daemon does not know (-ESRCH, a daemon restart):
+ *    re-CTR (the saved string, NUL-terminated) + RESUME from inside the
+ *    failed request, NOT the log's resume: in_sync_hint is kept;
  *  - write errors (handle_errors): a transient failure of a secondary
  *    leg's write; the write completes only after SET_REGION_SYNC(r, 0)
  *    was answered (dm_rh_mark_nosync before the bio ends), the region
@@ -34,15 +40,36 @@ void k_init(struct knode *k, struct world *w, uint32_t node)
 	k->rec = -1;
 }
 
+static int req_to(struct knode *k, uint64_t luid, uint32_t type,
+		  const void *in, size_t len, void *out, size_t *olen)
+{
+	size_t dummy;
+	int r = w_req(k->w, k->node, luid, type, in, len, out,
+		      olen ? olen : &dummy);
+
+	if (r == -ESRCH && luid == k->luid)
+		k->need_recreate = true;
+	else if (r == -ESRCH && luid == k->nluid)
+		k->nluid_lost = true;
+	return r;
+}
+
 static int req(struct knode *k, uint32_t type, const void *in, size_t len,
 	       void *out, size_t *olen)
 {
-	size_t dummy;
-	int r = w_req(k->w, k->node, type, in, len, out, olen ? olen : &dummy);
+	return req_to(k, k->luid, type, in, len, out, olen);
+}
 
-	if (r == -ESRCH)
-		k->need_recreate = true;
-	return r;
+/* CTR of instance luid: the table's string (no NUL), or the kernel's
+ * re-send after -ESRCH (its saved string with a NUL). */
+static int ctr(struct knode *k, uint64_t luid, bool resend)
+{
+	char s[96];
+	int n = snprintf(s, sizeof(s), "%u clustered-disk 253:7 2",
+			 SIM_REGIONS * 2);
+
+	return req_to(k, luid, DM_ULOG_CTR, s, (size_t)n + resend, NULL,
+		      NULL);
 }
 
 static int req_u64(struct knode *k, uint32_t type, uint64_t v, void *out)
@@ -298,6 +325,16 @@ static int suspend_step(struct knode *k)
 {
 	int e;
 
+	if (k->susp == 1 && (k->susp_drop || k->reload_req) && !k->nluid) {
+		/* dm table load: the new table's log while the old is live */
+		k->nluid = ++k->w->luid;
+		k->nluid_lost = false;
+		e = ctr(k, k->nluid, false);
+		if (e) {
+			k->nluid = 0;
+			return e;
+		}
+	}
 	if (k->susp == 1) {
 		e = do_failures(k);
 		if (!e)
@@ -311,18 +348,29 @@ static int suspend_step(struct knode *k)
 			e = req(k, DM_ULOG_POSTSUSPEND, NULL, 0, NULL, NULL);
 		if (e)
 			return e;
-		if (k->susp_drop || k->reload_req) {
-			memset(k->rh, 0, sizeof(k->rh));
-			k->legs_bad = 0;
-			k->reload_req = false;
-			sim_log("n%u: table reloaded (region hash dropped)",
-				k->node);
-		}
 		k->susp = 2;
 	}
-	e = req(k, DM_ULOG_RESUME, NULL, 0, NULL, NULL);
+	if (k->nluid && k->nluid_lost) {
+		e = ctr(k, k->nluid, true);
+		if (e)
+			return e;
+		k->nluid_lost = false;
+	}
+	e = req_to(k, k->nluid ? k->nluid : k->luid, DM_ULOG_RESUME, NULL, 0,
+		   NULL, NULL);
 	if (e)
 		return e;
+	if (k->nluid) {
+		/* the new table is live: its region hash is empty */
+		memset(k->rh, 0, sizeof(k->rh));
+		k->legs_bad = 0;
+		k->reload_req = false;
+		k->dtr_luid = k->luid;
+		k->luid = k->nluid;
+		k->nluid = 0;
+		sim_log("n%u: table reloaded (instance %llu, region hash "
+			"dropped)", k->node, (unsigned long long)k->luid);
+	}
 	resume_done(k);
 	k->susp = 0;
 	if (k->reload_req)
@@ -342,16 +390,15 @@ void k_suspend(struct knode *k, bool reload)
 	k->susp_drop = reload;
 }
 
+/* Boot (CTR + the device's resume), or the kernel's re-CTR + RESUME
+ * after -ESRCH (no log resume: the hint stays), and the DTR of a
+ * reload's old instance. */
 static int recreate(struct knode *k)
 {
 	int e;
 
 	if (k->need_recreate) {
-		char ctr[96];
-		int n = snprintf(ctr, sizeof(ctr), "%u clustered-disk 253:7 2",
-				 SIM_REGIONS * 2);
-
-		e = req(k, DM_ULOG_CTR, ctr, (size_t)n + 1, NULL, NULL);
+		e = ctr(k, k->luid, !k->boot);
 		if (e)
 			return e;
 		k->need_recreate = false;
@@ -362,7 +409,15 @@ static int recreate(struct knode *k)
 		if (e)
 			return e;
 		k->need_resume = false;
-		resume_done(k);
+		if (k->boot)
+			resume_done(k);
+		k->boot = false;
+	}
+	if (k->dtr_luid) {
+		e = req_to(k, k->dtr_luid, DM_ULOG_DTR, NULL, 0, NULL, NULL);
+		if (e == -EAGAIN)
+			return e;
+		k->dtr_luid = 0;
 	}
 	return 0;
 }
@@ -444,7 +499,7 @@ bool k_copy_one(struct knode *k)
 bool k_quiet(const struct knode *k)
 {
 	return !k->nq && !k->nfl && !k->nfail && k->rec < 0 && !k->susp &&
-	       !k->need_recreate && !k->need_resume;
+	       !k->need_recreate && !k->need_resume && !k->dtr_luid;
 }
 
 void k_crash(struct knode *k)

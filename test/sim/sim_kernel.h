@@ -28,7 +28,11 @@ struct knode {
 	struct world *w;
 	uint32_t node;
 	bool up;		/* the mirror device exists */
-	uint64_t luid;
+	bool boot;		/* the first CTR + RESUME not done yet */
+	uint64_t luid;		/* the live table's log instance */
+	uint64_t nluid;		/* a reload's new instance (0: none) */
+	bool nluid_lost;	/* ... unknown to the daemon (-ESRCH) */
+	uint64_t dtr_luid;	/* the old instance, DTR not done yet */
 	struct kreg rh[SIM_REGIONS];
 	struct kwrite q[64];	/* writes not issued yet */
 	int nq;

@@ -238,8 +238,18 @@ static const char *req_regions(uint32_t type, const void *in, size_t len)
 	return s;
 }
 
-int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
-	  size_t in_len, void *out, size_t *out_len)
+struct dmlog_log *w_log(struct world *w, uint32_t n)
+{
+	struct log_server *srv = w->dm[n].up ? w->dm[n].srv : NULL;
+
+	for (size_t i = 0; srv && i < log_server_count(srv); i++)
+		if (log_server_at(srv, i)->luid == w->k[n].luid)
+			return log_server_at(srv, i);
+	return NULL;
+}
+
+int w_req(struct world *w, uint32_t node, uint64_t luid, uint32_t type,
+	  const void *in, size_t in_len, void *out, size_t *out_len)
 {
 	static uint8_t buf[ULOG_MAX_PAYLOAD];
 	struct ulog_msg m;
@@ -250,7 +260,7 @@ int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	m.req.request_type = type;
-	m.req.luid = w->k[node].luid;
+	m.req.luid = luid;
 	snprintf(m.req.uuid, sizeof(m.req.uuid), "SIM-MIRROR-UUID");
 	m.payload = in;
 	m.payload_len = in_len;
@@ -260,8 +270,9 @@ int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
 		memcpy(out, buf, *out_len);
 	if (type != DM_ULOG_IN_SYNC && type != DM_ULOG_IS_REMOTE_RECOVERING &&
 	    type != DM_ULOG_GET_RESYNC_WORK && type != DM_ULOG_GET_SYNC_COUNT)
-		sim_log("n%u: %s%s -> %d", node, ulog_type_name(type),
-			req_regions(type, in, in_len), r);
+		sim_log("n%u: %s%s (instance %llu) -> %d", node,
+			ulog_type_name(type), req_regions(type, in, in_len),
+			(unsigned long long)luid, r);
 	if (r && r != -EAGAIN && r != -ESRCH)
 		w_fail(w, "n%u: %s failed: %d", node, ulog_type_name(type), r);
 	return r;
@@ -275,6 +286,7 @@ static void node_boot(struct world *w, uint32_t n)
 
 	k_init(k, w, n);
 	k->up = true;
+	k->boot = true;
 	k->luid = ++w->luid;
 	k->need_recreate = true;	/* CTR + RESUME at the first pass */
 	w->node_alive[n] = true;
@@ -344,8 +356,7 @@ static void new_read(struct world *w, uint32_t n)
 /* dmlogctl resync of a region range on node n (the operator). */
 static void operator_resync(struct world *w, uint32_t n)
 {
-	struct dmlog_log *log = w->dm[n].up ? log_server_at(w->dm[n].srv, 0) :
-			      NULL;
+	struct dmlog_log *log = w_log(w, n);
 	uint64_t first = sim_below(&w->rng, SIM_REGIONS);
 	uint64_t count = 1 + sim_below(&w->rng, SIM_REGIONS - first);
 
@@ -410,7 +421,7 @@ static bool converged(struct world *w)
 
 		if (!w->node_alive[n] || !k_quiet(&w->k[n]))
 			return false;
-		log = log_server_at(w->dm[n].srv, 0);
+		log = w_log(w, n);
 		if (!log || log_sync_count(log) != SIM_REGIONS)
 			return false;
 	}
@@ -474,8 +485,7 @@ static bool run_seed(uint64_t seed, uint64_t steps, int nodes)
 			sim_dlm_dump(w->dlm);
 		for (uint32_t n = 1; sim_trace && n <= (uint32_t)w->nr_nodes;
 		     n++) {
-			struct dmlog_log *log = w->dm[n].up ?
-				log_server_at(w->dm[n].srv, 0) : NULL;
+			struct dmlog_log *log = w_log(w, n);
 			char line[256] = "";
 
 			if (log && log->cl)

@@ -46,8 +46,10 @@ struct world {
 };
 
 /* kernel -> daemon request; -ESRCH when the daemon is down */
-int w_req(struct world *w, uint32_t node, uint32_t type, const void *in,
-	  size_t in_len, void *out, size_t *out_len);
+int w_req(struct world *w, uint32_t node, uint64_t luid, uint32_t type,
+	  const void *in, size_t in_len, void *out, size_t *out_len);
+/* The daemon's instance of node n's live table (NULL: none). */
+struct dmlog_log *w_log(struct world *w, uint32_t n);
 void w_fail(struct world *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void chk_write_issued(struct world *w, int block);
