@@ -1,5 +1,5 @@
 #!/bin/bash
-# dmlog-vm: timeout=300
+# dmlog-vm: timeout=400
 # dmlogd-basic.sh - dmlogd serving real mirrors (one guest boot).
 #
 # Five mirrors on loop devices, one after the other, all served by one dmlogd:

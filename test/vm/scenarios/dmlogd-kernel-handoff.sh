@@ -1,5 +1,5 @@
 #!/bin/bash
-# dmlog-vm: timeout=300
+# dmlog-vm: timeout=400
 # dmlogd-kernel-handoff.sh - the same log device handed between the kernel's
 # own "disk" log and dmlogd's clustered-disk log, in both directions.
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # dmlog-vm: host
-# dmlog-vm: timeout=420
+# dmlog-vm: timeout=900
 # dmlogd-powercut.sh - power cut with a write in flight, recovery at next boot.
 #
 # Host-mode scenario, three boots on nine raw images (three variants, each
@@ -144,13 +144,13 @@ host)
         disks+=(--disk "$work/$v-leg0.img" --disk "$work/$v-leg1.img" --disk "$work/$v-log.img")
     done
     rc=0
-    "$run_guest" "${disks[@]}" --timeout 180 --results "$work/boot1a" "$self" boot1 good kernel || rc=$?
+    "$run_guest" "${disks[@]}" --timeout 240 --results "$work/boot1a" "$self" boot1 good kernel || rc=$?
     relay_results boot1a "$work/boot1a/output.log"
     check_eq "boot1a: guest reported the power cut (status 42)" 42 "$rc"
     if [[ -x $broken_bin ]]; then
         pass "dmlogd-broken is built ($broken_bin)"
         rc=0
-        "$run_guest" "${disks[@]}" --timeout 180 --env "DMLOG_DMLOGD=$broken_bin" \
+        "$run_guest" "${disks[@]}" --timeout 240 --env "DMLOG_DMLOGD=$broken_bin" \
             --results "$work/boot1b" "$self" boot1 broken || rc=$?
         relay_results boot1b "$work/boot1b/output.log"
         check_eq "boot1b: guest reported the power cut (status 42)" 42 "$rc"
@@ -160,7 +160,7 @@ host)
         todo=(good kernel)
     fi
     rc=0
-    "$run_guest" "${disks[@]}" --timeout 180 --results "$work/boot2" "$self" boot2 "${todo[@]}" || rc=$?
+    "$run_guest" "${disks[@]}" --timeout 240 --results "$work/boot2" "$self" boot2 "${todo[@]}" || rc=$?
     relay_results boot2 "$work/boot2/output.log"
     check_eq "boot2: guest exited 0" 0 "$rc"
     rm -f "$work"/*.img

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dmlog-vm: timeout=240
+# dmlog-vm: timeout=300
 # dmlogd-security.sh - a local process impersonating the kernel.
 #
 # While dmlogd serves a clustered-disk mirror, test/vm/tools/cn_inject (built

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dmlog-vm: timeout=300
+# dmlog-vm: timeout=400
 # dmlogd-suspend-reload.sh - suspend/resume and table reloads under I/O.
 #
 # One guest, one dmlogd:
