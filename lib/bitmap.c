@@ -353,26 +353,64 @@ int bitmap_copy(struct bitmap *dst, const struct bitmap *src)
 	return 0;
 }
 
+/* Bits [bit, bit + 8*n) where bit is a multiple of 64 and the range stays
+ * inside one chunk: one 64-bit word per 8 bytes. */
+static uint64_t word_at(const struct bitmap *bm, uint64_t bit)
+{
+	uint64_t c = bit >> CHUNK_SHIFT;
+	uint64_t left = bm->nbits - bit;
+	uint64_t w;
+
+	if (!bm->chunk[c])
+		w = bm->uniform[c] ? ~0ULL : 0;
+	else
+		w = bm->chunk[c][(bit & (CHUNK_BITS - 1)) / 64];
+	return w & word_mask(left);
+}
+
+static uint8_t byte_at(const struct bitmap *bm, uint64_t bit)
+{
+	uint64_t c = bit >> CHUNK_SHIFT;
+	uint64_t off = bit & (CHUNK_BITS - 1);
+	uint8_t byte;
+
+	if (!bm->chunk[c])
+		byte = bm->uniform[c] ? 0xff : 0;
+	else
+		byte = (uint8_t)(bm->chunk[c][off / 64] >> (off % 64));
+	if (bm->nbits - bit < 8)
+		byte &= (uint8_t)word_mask(bm->nbits - bit);
+	return byte;
+}
+
 void bitmap_export(const struct bitmap *bm, uint64_t first_bit, uint8_t *out,
 		   size_t nbytes)
 {
-	for (size_t i = 0; i < nbytes; i++) {
+	size_t i = 0;
+
+	/* a byte at a time up to a word boundary, then words, then bytes */
+	for (; i < nbytes; i++) {
 		uint64_t bit = first_bit + (uint64_t)i * 8;
-		uint8_t byte = 0;
 
-		if (bit < bm->nbits) {
-			uint64_t c = bit >> CHUNK_SHIFT;
-			uint64_t off = bit & (CHUNK_BITS - 1);
-
-			if (!bm->chunk[c])
-				byte = bm->uniform[c] ? 0xff : 0;
-			else
-				byte = (uint8_t)(bm->chunk[c][off / 64] >>
-						 (off % 64));
-			if (bm->nbits - bit < 8)
-				byte &= (uint8_t)word_mask(bm->nbits - bit);
+		if (bit >= bm->nbits) {
+			memset(out + i, 0, nbytes - i);
+			return;
 		}
-		out[i] = byte;
+		if (bit % 64 == 0 && nbytes - i >= 8)
+			break;
+		out[i] = byte_at(bm, bit);
+	}
+	for (; i + 8 <= nbytes; i += 8) {
+		uint64_t bit = first_bit + (uint64_t)i * 8;
+		uint64_t w = bit < bm->nbits ? word_at(bm, bit) : 0;
+
+		for (unsigned b = 0; b < 8; b++)
+			out[i + b] = (uint8_t)(w >> (8 * b));
+	}
+	for (; i < nbytes; i++) {
+		uint64_t bit = first_bit + (uint64_t)i * 8;
+
+		out[i] = bit < bm->nbits ? byte_at(bm, bit) : 0;
 	}
 }
 
@@ -403,20 +441,66 @@ static int import_byte(struct bitmap *bm, uint64_t bit, uint8_t byte)
 	return 0;
 }
 
+/* Store one 64-bit word of bits at `bit` (a multiple of 64). */
+static int import_word(struct bitmap *bm, uint64_t bit, uint64_t w)
+{
+	uint64_t c = bit >> CHUNK_SHIFT;
+	uint64_t valid = word_mask(bm->nbits - bit);
+	uint64_t *dst, old;
+	int r;
+
+	w &= valid;
+	if (!bm->chunk[c] && w == (bm->uniform[c] ? valid : 0))
+		return 0;
+	r = chunk_materialize(bm, c);
+	if (r)
+		return r;
+	dst = &bm->chunk[c][(bit & (CHUNK_BITS - 1)) / 64];
+	old = *dst;
+	if (old == w)
+		return 0;
+	*dst = w;
+	bm->chunk_weight[c] = bm->chunk_weight[c] -
+			      (uint32_t)__builtin_popcountll(old) +
+			      (uint32_t)__builtin_popcountll(w);
+	bm->weight = bm->weight - (uint64_t)__builtin_popcountll(old) +
+		     (uint64_t)__builtin_popcountll(w);
+	return 0;
+}
+
 int bitmap_import(struct bitmap *bm, uint64_t first_bit, const uint8_t *in,
 		  size_t nbytes)
 {
+	size_t i = 0;
+	int r = 0;
+
 	if (first_bit % 8)
 		return -EINVAL;
-	for (size_t i = 0; i < nbytes; i++) {
+	for (; i < nbytes && !r; i++) {
 		uint64_t bit = first_bit + (uint64_t)i * 8;
-		int r;
 
 		if (bit >= bm->nbits)
+			return 0;
+		if (bit % 64 == 0 && nbytes - i >= 8)
 			break;
 		r = import_byte(bm, bit, in[i]);
-		if (r)
-			return r;
 	}
-	return 0;
+	for (; i + 8 <= nbytes && !r; i += 8) {
+		uint64_t bit = first_bit + (uint64_t)i * 8;
+		uint64_t w = 0;
+
+		if (bit >= bm->nbits)
+			return 0;
+		for (unsigned b = 0; b < 8; b++)
+			w |= (uint64_t)in[i + b] << (8 * b);
+		r = import_word(bm, bit, w);
+	}
+	for (; i < nbytes && !r; i++) {
+		uint64_t bit = first_bit + (uint64_t)i * 8;
+
+		if (bit >= bm->nbits)
+			return 0;
+		r = import_byte(bm, bit, in[i]);
+	}
+	return r;
 }

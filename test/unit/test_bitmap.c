@@ -187,6 +187,52 @@ static void test_huge_is_cheap(void **s)
 	bitmap_free(bm);
 }
 
+/* Export and import at every kind of offset and length (byte and word
+ * paths, chunk edges, the partial last byte) against bit-by-bit. */
+static void test_export_import_offsets(void **s)
+{
+	uint64_t n = 2 * CHUNK + 77;
+	struct bitmap *bm = bitmap_new(n, false);
+	uint8_t *ref = calloc(n, 1), buf[200];
+
+	(void)s;
+	rng_state = 99;
+	for (int i = 0; i < 4000; i++) {
+		uint64_t b = rnd() % n;
+
+		bitmap_set(bm, b);
+		ref[b] = 1;
+	}
+	bitmap_assign_range(bm, CHUNK, CHUNK, true);	/* a uniform chunk */
+	memset(ref + CHUNK, 1, CHUNK);
+	for (int t = 0; t < 3000; t++) {
+		uint64_t first = (rnd() % (n / 8 + 4)) * 8;
+		size_t len = (size_t)(rnd() % sizeof(buf));
+
+		if (t % 2) {	/* export */
+			bitmap_export(bm, first, buf, len);
+			for (size_t i = 0; i < len * 8; i++) {
+				uint64_t b = first + i;
+				int want = b < n ? ref[b] : 0;
+
+				assert_int_equal((buf[i / 8] >> (i % 8)) & 1,
+						 want);
+			}
+		} else {	/* import */
+			for (size_t i = 0; i < len; i++)
+				buf[i] = (uint8_t)rnd();
+			if (t % 7 == 0)
+				memset(buf, 0xff, len);
+			assert_int_equal(bitmap_import(bm, first, buf, len), 0);
+			for (size_t i = 0; i < len * 8 && first + i < n; i++)
+				ref[first + i] = (buf[i / 8] >> (i % 8)) & 1;
+		}
+	}
+	check_equal(bm, ref, n);
+	bitmap_free(bm);
+	free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_random_multi_chunk),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_export_import),
+		cmocka_unit_test(test_export_import_offsets),
 		cmocka_unit_test(test_or_copy),
 		cmocka_unit_test(test_huge_is_cheap),
 	};

@@ -110,6 +110,21 @@ static void test_single_bit_flips(void **state)
 	assert_int_equal(crc32c(buf, sizeof(buf)), good);
 }
 
+/* The table path and the CPU path agree on every length and alignment. */
+static void test_sw_matches_default(void **state)
+{
+	uint8_t buf[600];
+
+	(void)state;
+	fill_pattern(buf, sizeof(buf), 7);
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len + off <= sizeof(buf); len += 13)
+			assert_int_equal(crc32c_update(0x1234, buf + off, len),
+					 crc32c_update_sw(0x1234, buf + off,
+							  len));
+	assert_int_equal(crc32c_update_sw(0, "123456789", 9), 0xE3069283);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_chaining),
 		cmocka_unit_test(test_single_bit_flips),
+		cmocka_unit_test(test_sw_matches_default),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
