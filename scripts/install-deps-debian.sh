@@ -13,5 +13,5 @@ apt-get install -y -qq --no-install-recommends \
     libcpg-dev libquorum-dev libcorosync-common-dev \
     libjson-c-dev libcmocka-dev liblvm2-dev \
     qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux mount \
-    python3 iproute2 procps \
+    python3 iproute2 procps fio \
     lvm2 dmeventd corosync dlm-controld
