@@ -39,19 +39,27 @@ static void test_help_and_version(void **state)
 	ctl_free(&r);
 }
 
-/* Only offline commands exist: no placeholders for online ones. */
-static void test_no_placeholder_commands(void **state)
+/* The online commands exist: without a LOG they are usage errors, and
+ * with no daemon they say so (exit 4). */
+static void test_online_commands(void **state)
 {
-	static const char *const online[] = { "status", "regions", "resync",
-					      "map", "stats" };
+	static const char *const need_log[] = { "regions", "resync", "map" };
+	static const char *const any[] = { "status", "stats" };
 	struct ctl_run r;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(online) / sizeof(*online); i++) {
-		assert_int_equal(CTL(&r, online[i]), 2);
-		assert_contains(r.err, "unknown command");
+	setenv("DMLOG_CONTROL_SOCKET", "/nonexistent/dmlogd.sock", 1);
+	for (size_t i = 0; i < sizeof(need_log) / sizeof(*need_log); i++) {
+		assert_int_equal(CTL(&r, need_log[i]), 2);
+		assert_contains(r.err, "missing LOG");
 		ctl_free(&r);
 	}
+	for (size_t i = 0; i < sizeof(any) / sizeof(*any); i++) {
+		assert_int_equal(CTL(&r, any[i]), 4);
+		assert_contains(r.err, "dmlogd is not running");
+		ctl_free(&r);
+	}
+	unsetenv("DMLOG_CONTROL_SOCKET");
 }
 
 struct usage_case {
@@ -185,7 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_and_version),
-		cmocka_unit_test(test_no_placeholder_commands),
+		cmocka_unit_test(test_online_commands),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_global_options_anywhere),

@@ -8,5 +8,10 @@ extern const struct ctl_command cmd_dump;
 extern const struct ctl_command cmd_check;
 extern const struct ctl_command cmd_format;
 extern const struct ctl_command cmd_help;
+extern const struct ctl_command cmd_status;
+extern const struct ctl_command cmd_regions;
+extern const struct ctl_command cmd_stats;
+extern const struct ctl_command cmd_resync;
+extern const struct ctl_command cmd_map;
 
 #endif

@@ -1,6 +1,5 @@
-/* The command table. Online commands (status, regions, resync, map,
- * stats) are added here when the control socket to dmlogd exists; the
- * framework needs nothing else from them. */
+/* The command table: offline commands on a log device, then the online
+ * ones that ask dmlogd over its control socket (ctlsock.h). */
 #include <string.h>
 
 #include "cmds.h"
@@ -10,6 +9,11 @@ const struct ctl_command *const ctl_commands[] = {
 	&cmd_dump,
 	&cmd_check,
 	&cmd_format,
+	&cmd_status,
+	&cmd_regions,
+	&cmd_stats,
+	&cmd_resync,
+	&cmd_map,
 	&cmd_help,
 	NULL,
 };
