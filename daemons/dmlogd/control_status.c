@@ -109,15 +109,15 @@ static void slots_arr(const struct dmlog_log *log, struct json_object *o)
 	cj_bool(s, "this_node", true);
 }
 
-static void flush_obj(const struct dmlog_log *log,
-		      const struct log_stats *ls, struct json_object *o)
+static void flush_obj(const struct log_stats *ls, struct json_object *o)
 {
 	static const struct vhist empty;
 	struct json_object *f = cj_obj(o, "flush");
 	const struct vhist *h = ls ? &ls->latency_ns[DM_ULOG_FLUSH] : &empty;
 
 	cj_u64(f, "count", h->count);
-	cj_u64(f, "written", log->counters.flushes_written);
+	/* as `stats`: flushes whose device writes the counters saw */
+	cj_u64(f, "written", ls ? ls->flush_blocks.count : 0);
 	cj_quantiles(f, "latency_ns", h);
 }
 
@@ -152,7 +152,7 @@ void control_status_log(const struct control_env *env,
 	counts(log, o);
 	resync_obj(env, log, ls, rate, o);
 	slots_arr(log, o);
-	flush_obj(log, ls, o);
+	flush_obj(ls, o);
 	health(log, rate, o);
 }
 

@@ -50,8 +50,10 @@ const char *jget_str(struct json_object *o, const char *key)
 
 void fmt_ns(uint64_t ns, char *buf, unsigned len)
 {
-	if (ns < 10000)
+	if (ns < 100000)
 		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.0f us", (double)ns / 1e3);
 	else if (ns < 10000000)
 		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
 	else if (ns < 10000000000ull)
