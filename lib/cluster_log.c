@@ -112,12 +112,20 @@ struct cluster_log {
 
 	struct rlock *rl;
 	uint64_t search;
+	/* The kernel asks GET_RESYNC_WORK only when kmirrord runs (I/O, a
+	 * resume, a finished recovery): told "no work" while a region lock
+	 * was not ready, an idle mirror never asks again (7.6). */
+	bool told_no_work;
+	uint64_t refused;		/* NOQUEUE refusals in a row */
 	struct setoos *setoos;		/* bits to set under "table" */
 	size_t nr_setoos;
 };
 
 static void kick(struct cluster_log *cl);
 static void table_ast(void *arg, int status);
+static struct rlock *held_work(struct cluster_log *cl, bool nosync);
+static bool waiting_copy(const struct cluster_log *cl);
+static void request_candidate(struct cluster_log *cl, bool noqueue);
 static void setoos_announced(struct cluster_log *cl);
 
 /* ---------------------------------------------------------------- names */
@@ -795,9 +803,51 @@ static void table_ast(void *arg, int status)
 	session(cl);
 }
 
+/* One region ahead (7.6): lock and verify the next out-of-sync region
+ * before the kernel asks, one at a time (NOQUEUE). After as many refusals
+ * in a row as there are out-of-sync regions (others hold them all), one
+ * queued request: its grant, when the holder has copied the region,
+ * re-reads it, so the cache (and the sync count every node reports)
+ * catches up with clears no announcement tells us about. */
+static void prefetch(struct cluster_log *cl)
+{
+	uint64_t oos;
+	bool noqueue;
+
+	if (!may_grant(cl) || waiting_copy(cl) || held_work(cl, true) ||
+	    held_work(cl, false))
+		return;
+	oos = cl->nr_regions - bitmap_weight(cl->log->in_sync);
+	if (!oos)
+		return;
+	noqueue = cl->refused < oos;
+	if (!noqueue)
+		cl->refused = 0;
+	request_candidate(cl, noqueue);
+}
+
+/* Work is ready but the kernel was told "no work" last: an idle
+ * kmirrord will not ask again, so ask the daemon for a suspend/resume of
+ * the mirror (its worker thread, never the request loop); the RESUME
+ * makes kmirrord run and ask. Not while the log is suspended (the
+ * operator's suspend stays; its resume makes the kernel ask anyway). */
+static void wake_kernel(struct cluster_log *cl)
+{
+	if (!cl->told_no_work || !may_grant(cl) ||
+	    cl->log->state != LOG_RUNNING ||
+	    (!held_work(cl, true) && !held_work(cl, false)))
+		return;
+	cl->told_no_work = false;
+	cl->log->needs_kick = true;
+}
+
 /* Start a "table" session when there is something to do under it. */
 static void kick(struct cluster_log *cl)
 {
+	if (cl->loaded && cl->log) {
+		prefetch(cl);
+		wake_kernel(cl);
+	}
 	if (cl->t != T_IDLE || cl->b == B_WAIT_EX || cl->b == B_EX)
 		return;
 	if (!cl->table_adopt_done) {
@@ -943,6 +993,7 @@ int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 		return -EIO;
 	/* A reload's new instance: it takes over state and locks. */
 	set_owner(cl, log);
+	cl->refused = 0;	/* a fresh look for resync work */
 	if (!cl->loaded) {
 		kick(cl);
 		return -EAGAIN;
@@ -1008,8 +1059,11 @@ static void rl_ast(void *arg, int status)
 
 	if (status) {
 		rl_drop(cl, x, false);
+		cl->refused++;
+		kick(cl);	/* prefetch: the next candidate */
 		return;
 	}
+	cl->refused = 0;
 	x->st = RL_VERIFY;
 	kick(cl);
 }
@@ -1085,7 +1139,7 @@ static bool waiting_copy(const struct cluster_log *cl)
 }
 
 /* Next candidate: out of sync, not suspect, no lock of ours yet. */
-static void request_candidate(struct cluster_log *cl)
+static void request_candidate(struct cluster_log *cl, bool noqueue)
 {
 	uint64_t n = cl->nr_regions;
 
@@ -1098,7 +1152,7 @@ static void request_candidate(struct cluster_log *cl)
 			r = bitmap_find_next(cl->log->in_sync, r + 1, false);
 		if (r < n) {
 			cl->search = r + 1;
-			rl_request(cl, r, true);
+			rl_request(cl, r, noqueue);
 			return;
 		}
 		cl->search = 0;
@@ -1134,8 +1188,10 @@ int cluster_resync_work(struct cluster_log *cl, uint64_t *region)
 {
 	struct rlock *x;
 
-	if (!may_grant(cl))
+	if (!may_grant(cl)) {
+		cl->told_no_work = true;
 		return 0;
+	}
 #ifdef DMLOG_FAULT_COPY_WITHOUT_LOCK
 	if (!held_work(cl, true) && !held_work(cl, false))
 		fake_held(cl);
@@ -1146,10 +1202,13 @@ int cluster_resync_work(struct cluster_log *cl, uint64_t *region)
 	if (x) {
 		x->handed = true;
 		*region = x->region;
+		cl->told_no_work = false;
+		prefetch(cl);	/* one region ahead of this copy */
 		return 1;
 	}
 	if (!waiting_copy(cl))
-		request_candidate(cl);
+		request_candidate(cl, true);
+	cl->told_no_work = true;
 	return 0;
 }
 
