@@ -109,9 +109,14 @@ static void on_dlm(struct event_loop *el, int fd, void *ctx)
 {
 	struct dmlogd *d = ctx;
 
+	char uuid[DM_UUID_LEN];
+
 	(void)el;
 	(void)fd;
 	lockmgr_dlm_dispatch(d->lm);
+	/* resync work became ready for a kernel told "no work" (7.6) */
+	while (d->kick && log_server_take_kick(d->srv, uuid, sizeof(uuid)))
+		mirror_kick_queue(d->kick, uuid);
 }
 
 /* lock_manager "dlm": clustered-disk logs are shared with the other
