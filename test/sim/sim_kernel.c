@@ -10,6 +10,13 @@
  *  - recovery: GET_RESYNC_WORK, wait for pending writes, copy the default
  *    leg to the others block by block, CLEAR + SET_REGION_SYNC(r, 1);
  *  - reads balanced only for regions in sync, else the default leg;
+ *  - kmirrord runs only when woken: queued I/O (every read of a userspace
+ *    log goes through it: its in_sync cannot answer without blocking;
+ *    requeued writes wake it again after HZ/5), the last pending write
+ *    of a region or a failed write completing, a finished recovery copy,
+ *    a resume. It has no periodic wake: an idle mirror told "no work"
+ *    by GET_RESYNC_WORK does not ask again. (The log's delayed FLUSH of
+ *    clear-only flushes is the log's own timer, not kmirrord.);
  *  - suspend: stop recovery, drain, POSTSUSPEND; resume resets
  *    in_sync_hint (the log's resume);
  *  - a table reload constructs a NEW log instance (new luid, same uuid)
@@ -319,6 +326,7 @@ static void resume_done(struct knode *k)
 	k->hint = 0;
 	k->irr_next = 0;
 	k->w->resumed[k->node] = k->w->now;
+	k->wake = true;
 }
 
 static int suspend_step(struct knode *k)
@@ -430,9 +438,16 @@ void k_pass(struct knode *k)
 		suspend_step(k);
 		return;
 	}
-	if (do_failures(k) || update_states(k) || do_recovery(k) ||
-	    do_reads(k) || do_writes(k))
-		return;
+	if (k->wake || k->nq || k->nreads || k->nfail) {
+		k->wake = false;
+		/* an error (-EAGAIN: the kernel resends inside the request)
+		 * leaves the pass to finish later */
+		if (do_failures(k) || update_states(k) || do_recovery(k) ||
+		    do_reads(k) || do_writes(k)) {
+			k->wake = true;
+			return;
+		}
+	}
 	/* the delayed flush of clear-only passes */
 	if (k->w->now - k->last_clear_flush > 30) {
 		bool any = false;
@@ -471,12 +486,14 @@ bool k_complete_one(struct knode *k)
 	if (wr->legs_left)
 		return true;
 	if (wr->legs_failed) {
+		k->wake = true;
 		k->fail[k->nfail++] = *wr;
 		*wr = k->fl[--k->nfl];
 		return true;
 	}
 	chk_write_done(k->w, wr->block, wr->id);
-	k->rh[REGION(wr->block)].pending--;
+	if (!--k->rh[REGION(wr->block)].pending)
+		k->wake = true;		/* dm_rh_dec */
 	*wr = k->fl[--k->nfl];
 	return true;
 }
@@ -491,8 +508,10 @@ bool k_copy_one(struct knode *k)
 	chk_copy_block(k->w, k->node, k->rec);
 	for (int l = 1; l < SIM_LEGS; l++)
 		k->w->legs[l][b] = k->w->legs[0][b];
-	if (++k->rec_next == SIM_BPR)
+	if (++k->rec_next == SIM_BPR) {
 		k->rec_done = true;
+		k->wake = true;		/* recovery_complete */
+	}
 	return true;
 }
 

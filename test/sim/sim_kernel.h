@@ -54,10 +54,13 @@ struct knode {
 	int susp;		/* 0 none, 1 draining, 2 resuming */
 	bool susp_drop, reload_req;
 	uint64_t last_clear_flush;
+	bool wake;		/* kmirrord woken: I/O, a resume, a finished
+				 * recovery (it has no periodic wake) */
 };
 
 void k_init(struct knode *k, struct world *w, uint32_t node);
-/* One kmirrord pass; false when it could do nothing. */
+/* The scheduler gives kmirrord a turn: a pass only if it was woken
+ * (k->wake, or I/O queued); the log's delayed flush either way. */
 void k_pass(struct knode *k);
 /* One leg I/O of one in-flight write lands. */
 bool k_complete_one(struct knode *k);

@@ -381,6 +381,23 @@ static void restarts(struct world *w)
 			node_boot(w, n);
 }
 
+/* The daemon's suspend/resume worker (mirror_kick): a log that told the
+ * kernel "no work" and has work now, or a re-created log (needs_kick). */
+static void take_kicks(struct world *w)
+{
+	char uuid[DM_UUID_LEN];
+
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++) {
+		if (!w->dm[n].up)
+			continue;
+		while (log_server_take_kick(w->dm[n].srv, uuid, sizeof(uuid))) {
+			sim_log("n%u: dmlogd kicks the mirror (suspend/resume)",
+				n);
+			k_suspend(&w->k[n], false);
+		}
+	}
+}
+
 static void step(struct world *w, bool chaos)
 {
 	uint64_t x = sim_below(&w->rng, 1000);
@@ -390,6 +407,7 @@ static void step(struct world *w, bool chaos)
 	w->chaos = chaos;
 	sim_dlm_run(w->dlm);
 	restarts(w);
+	take_kicks(w);
 	if (!n)
 		return;
 	if (x < 250)
@@ -400,8 +418,8 @@ static void step(struct world *w, bool chaos)
 		k_copy_one(&w->k[n]);
 	else if (x < 800 && chaos)
 		new_write(w, n);
-	else if (x < 950)
-		new_read(w, n);
+	else if (x < 950 && chaos)
+		new_read(w, n);	/* the quiet period is an idle mirror */
 	else if (!chaos)
 		k_pass(&w->k[n]);
 	else if (x < 960)
