@@ -1,6 +1,5 @@
 #!/bin/bash
 # dmlog-vm: timeout=600
-# dmlog-vm: pending=dmlogd restart after kill -9 diverges the legs (test/vm/README.md "Known dmlogd bugs" 1 and 2); run it by name: run-all.sh dmlogd-kill9
 # dmlogd-kill9.sh - kill -9 of dmlogd with mirrors live, then restart.
 #
 # The kernel keeps the mirror. Its next request reaches no daemon (it retries
@@ -28,13 +27,11 @@
 # Each: every dd exits 0, no error in dmesg, legs AA, in sync, the data reads
 # back as written, legs equal byte for byte.
 #
-# KNOWN FAILING (dmlogd bugs reported to the lead, see test/vm/README.md,
-# "Known dmlogd bugs"): inflight (-ESRCH reply zeroes the kernel's reply
-# buffer size: the retried IN_SYNC fails with -ENOSPC, the region goes NOSYNC
-# and the write reaches leg 0 only), dirty and core (the kernel's cached
-# in_sync_hint survives the re-CTR/RESUME, so regions the restarted daemon
-# reports out of sync are never resynced and later writes to them reach leg 0
-# only). sustained fails whenever a kill happens to hit one of these windows.
+# Two kernel details this exercises (doc/design.md section 5): dmlogd's
+# -ESRCH answer carries the request's normal reply size (the kernel keeps it
+# as the capacity of its retry), and a log re-created with regions out of
+# sync gets its mirror suspended and resumed by dmlogd's worker (the
+# kernel's re-CTR path does not reset its in_sync_hint).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR/.. source=guest-lib.sh
 . "${DMLOG_GUEST_LIB:-$(dirname "$0")/../guest-lib.sh}"
