@@ -89,7 +89,7 @@ row_request() {
     tmp=$(mktemp -d /tmp/dmlog-bench.XXXXXX)
     conf=$tmp/dmlog.conf sock_d=$tmp/dmlogd.sock sock_e=$tmp/echo.sock
     : >"$conf"
-    "$DMLOGD" -f --no-kernel -s "$sock_d" -p "$tmp/dmlogd.pid" -c "$conf" 2>>"$tmp/dmlogd.log" &
+    "$DMLOGD" -f --no-kernel -s "$sock_d" -C "$tmp/control.sock" -p "$tmp/dmlogd.pid" -c "$conf" 2>>"$tmp/dmlogd.log" &
     pids+=($!)
     "$BIN/ulog_echo" "$sock_e" &
     pids+=($!)
