@@ -195,8 +195,8 @@ static bool reload(struct mirror_kick *mk, const char *uuid)
 		if (!r)
 			r = dm_simple(DM_DEVICE_RESUME, name);
 		if (!r) {
-			log_info("%s: mirror %s reloaded (cluster "
-				 "announcement)", uuid, name);
+			log_info("%s: mirror %s reloaded (same table) so "
+				 "the kernel re-reads the log", uuid, name);
 			return true;
 		}
 		/* the next attempt loads the table again (replacing any
