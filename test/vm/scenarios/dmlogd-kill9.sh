@@ -183,13 +183,13 @@ if dev=$(dm_create md "0 $SECTORS mirror userspace 4 $U clustered-disk $logmm $R
     wait $ddpid
     check_eq "dirty: the held write succeeded" 0 "$(cat /tmp/ddrc)"
     note "dirty: status after the restart: $(dmsetup status md)"
-    check "dirty: the mirror gets back in sync" wait_sync md 30
+    check "dirty: the mirror gets back in sync" wait_sync md 90
     # A later write into the region that was dirty at the kill.
     dd if=/dev/urandom of=/tmp/new2 bs=4k count=1 status=none
     dd if=/tmp/new2 of=/tmp/exp bs=1k seek=$((HOT * RKB + 8)) conv=notrunc status=none
     check "dirty: a later write into region $HOT" \
         dd if=/tmp/new2 of="$dev" bs=4k seek=$((HOT * RKB / 4 + 2)) oflag=direct status=none
-    check "dirty: in sync, both legs A" wait_sync md 20
+    check "dirty: in sync, both legs A" wait_sync md 60
     check "dirty: the later write reached leg 1 too" range_is "$leg1" $((HOT * RKB + 8)) /tmp/new2
     check "dirty: no kernel error messages" no_io_errors_since "$mark"
     check "dirty: the mirror reads back exactly the expected data" same_content "$dev" /tmp/exp
@@ -216,7 +216,7 @@ if dev=$(dm_create mkc "0 $SECTORS mirror userspace 3 $U clustered-core $REGION 
     check "core: no kernel error messages" no_io_errors_since "$mark"
     check "core: both legs A" status_matches mkc " 1 AA 1 clustered-core\$"
     note "core: status after the restart: $(dmsetup status mkc)"
-    check "core: full resync completes" wait_sync mkc 40
+    check "core: full resync completes" wait_sync mkc 90
     check "core: the mirror reads back exactly the expected data" same_content "$dev" /tmp/exp
     check "core: full resync happened (probe on leg 1 overwritten with leg 0's data)" \
         cmp <(dd if="$leg1" iflag=direct bs=1k skip=$PROBE_KB count=4 status=none) \
