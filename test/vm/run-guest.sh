@@ -119,7 +119,9 @@ needs_share() { # PATH: true if PATH is under /tmp, which the guest hides
     [[ $1 == /tmp/* ]]
 }
 wanted=("${user_shares[@]}")
-for p in "$(dirname "$script")" "$here" "$DMLOG_BUILD" "$MODDIR"; do
+# The whole source tree (scenarios read docs and tools from it), the build
+# tree, the kernel modules.
+for p in "$(dirname "$script")" "$(cd "$here/../.." && pwd)" "$DMLOG_BUILD" "$MODDIR"; do
     case $p/ in
     /run/* | /dev/* | /proc/* | /sys/* | /results/*) die "$p is hidden in the guest (it mounts its own file systems there): use another place" ;;
     esac
