@@ -13,6 +13,7 @@
 
 #include "dmlog_log.h"
 #include "mirror_kick.h"
+#include "mirror_table.h"
 
 #define KICK_QUEUE 16
 #define UUID_MAX 129
@@ -32,16 +33,13 @@ struct mirror_kick {
 	unsigned long reloads, reload_failures;
 };
 
-/* Does this mirror target's parameter string use log `uuid`?
- * "userspace <#args> <uuid> ..." */
+/* Does this mirror target's parameter string use log `uuid`? */
 static bool uses_log(const char *params, const char *uuid)
 {
-	char type[16], id[UUID_MAX];
-	unsigned nargs;
+	char id[UUID_MAX];
 
-	if (sscanf(params, "%15s %u %128s", type, &nargs, id) != 3)
-		return false;
-	return !strcmp(type, "userspace") && !strcmp(id, uuid);
+	return mirror_params_log_uuid(params, id, sizeof(id)) &&
+	       !strcmp(id, uuid);
 }
 
 static bool device_uses_log(const char *name, const char *uuid)

@@ -9,25 +9,13 @@
 
 #include "ctl_exit.h"
 #include "logname.h"
+#include "mirror_table.h"
 #include "msg.h"
 
 static void quiet(int level, const char *file, int line, int e,
 		  const char *f, ...)
 {
 	(void)level; (void)file; (void)line; (void)e; (void)f;
-}
-
-/* The log uuid of a "mirror" target's parameters, if userspace. */
-static bool params_uuid(const char *params, char *uuid, size_t len)
-{
-	char type[16], id[LOGNAME_MAX];
-	unsigned nargs;
-
-	if (sscanf(params, "%15s %u %128s", type, &nargs, id) != 3 ||
-	    strcmp(type, "userspace"))
-		return false;
-	snprintf(uuid, len, "%s", id);
-	return true;
 }
 
 /* Table of the device named (name) or numbered (major:minor when name is
@@ -50,7 +38,8 @@ static bool device_log_uuid(const char *name, uint32_t maj, uint32_t min,
 			next = dm_get_next_target(t, next, &start, &length,
 						  &type, &params);
 			if (type && params && !strcmp(type, "mirror"))
-				found = params_uuid(params, uuid, len);
+				found = mirror_params_log_uuid(params, uuid,
+							       len);
 		} while (next && !found);
 	}
 	dm_task_destroy(t);
