@@ -181,6 +181,8 @@ static void barrier_ast(void *arg, int status)
 		return;
 	}
 	cl->b = B_PR;
+	/* after an announcement (a rejoin, a merge): look again */
+	bitmap_fill(cl->blocked, false);
 	if (cl->join == J_WAIT_PR) {
 		cl->join = J_QUEUED;
 		if (cl->t == T_HELD) {	/* adopted "table" */
@@ -250,6 +252,36 @@ static int rebuild_suspect(struct cluster_log *cl)
 			r = suspect_slot(cl, w, lost);
 	}
 	return r;
+}
+
+/* busy |= the marks of every other ACTIVE slot on the device. A slot's
+ * marks cover every write its kernel can issue on the all-legs path
+ * without asking its daemon (a mark is flushed before the write and
+ * cleared only after the region went clean), so an out-of-sync region
+ * not marked there cannot be under such a write, even from a kernel
+ * whose daemon was killed and which never reloaded for the announcements
+ * that followed. A live member's slot holds no mark of an out-of-sync
+ * region here: it reset its slot when it reloaded for the bit
+ * (cluster_resume), and "table" was held until it had. */
+static int read_busy(struct cluster_log *cl, struct bitmap *busy)
+{
+	struct dmlog_slot_info si;
+	int r;
+
+#ifdef DMLOG_FAULT_COPY_DAEMONLESS
+	return 0;	/* test-only broken build: a killed daemon's kernel
+			 * is trusted to have reloaded */
+#endif
+	for (uint32_t m = 0; m < cl->nr_slots; m++) {
+		if (m == cl->slot)
+			continue;
+		r = cl->cops->read_slot_info(cl->st, m, &si);
+		if (!r && si.state == DMLOG_SLOT_ACTIVE)
+			r = cl->cops->read_slot(cl->st, m, busy);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* Result of the NOQUEUE PR probe of an ACTIVE slot (scan_slots). A node
@@ -479,7 +511,7 @@ static int join_start_slots(struct cluster_log *cl)
 
 static int verify_held(struct cluster_log *cl)
 {
-	struct bitmap *disk = NULL;
+	struct bitmap *disk = NULL, *busy = NULL;
 	struct rlock *x, *nx;
 	int r = 0;
 
@@ -489,18 +521,28 @@ static int verify_held(struct cluster_log *cl)
 			continue;
 		if (!disk) {
 			disk = bitmap_new(cl->nr_regions, true);
-			r = disk ? cl->cops->read_oos(cl->st, disk) : -ENOMEM;
+			busy = bitmap_new(cl->nr_regions, false);
+			r = disk && busy ? cl->cops->read_oos(cl->st, disk) :
+					   -ENOMEM;
+			if (!r)
+				r = read_busy(cl, busy);
 			if (r)
 				break;
 		}
 		if (bitmap_test(disk, x->region)) {
 			bitmap_set(cl->log->in_sync, x->region);
 			rl_drop(cl, x, true);
+		} else if (bitmap_test(busy, x->region)) {
+			/* a daemonless kernel may write it (read_busy) */
+			bitmap_clear(cl->log->in_sync, x->region);
+			bitmap_set(cl->blocked, x->region);
+			rl_drop(cl, x, true);
 		} else {
 			bitmap_clear(cl->log->in_sync, x->region);
 			x->st = RL_HELD;
 		}
 	}
+	bitmap_free(busy);
 	bitmap_free(disk);
 	return r;
 }
@@ -811,9 +853,12 @@ int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 	cl->nr_regions = log_region_count(log);
 	cl->node_id = cl->am->node_id(env->lm);
 	cl->suspect = bitmap_new(cl->nr_regions, false);
+	cl->blocked = bitmap_new(cl->nr_regions, false);
 	cluster_lockspace_name(log->uuid, name);
-	r = cl->suspect ? cl->am->ls_open(env->lm, name, &cl->ls) : -ENOMEM;
+	r = cl->suspect && cl->blocked ?
+	    cl->am->ls_open(env->lm, name, &cl->ls) : -ENOMEM;
 	if (r) {
+		bitmap_free(cl->blocked);
 		bitmap_free(cl->suspect);
 		free(cl->users);
 		free(cl);
@@ -830,6 +875,7 @@ static void cluster_log_free(struct cluster_log *cl)
 		rl_drop(cl, cl->rl, false);
 	cl->am->ls_close(cl->env.lm, cl->ls);
 	bitmap_free(cl->suspect);
+	bitmap_free(cl->blocked);
 	free(cl->w);
 	free(cl->setoos);
 	free(cl->users);
@@ -912,8 +958,15 @@ int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 		cl->fresh_load = false;
 		return 0;
 	}
-	/* refresh: another node may have set or cleared bits */
-	r = cl->cops->read_oos(cl->st, cl->log->in_sync);
+	/* refresh: another node may have set or cleared bits. Every RESUME
+	 * but the join's follows a drained suspend (of this instance or of
+	 * the one a reload replaced): no write of ours is in flight and
+	 * each next one marks again, so marks still on the device are
+	 * stale; other nodes would not copy those regions (read_busy). */
+	bitmap_fill(log->idle, true);
+	r = cl->cops->reset_slot(cl->st, log->idle);
+	if (!r)
+		r = cl->cops->read_oos(cl->st, cl->log->in_sync);
 	if (!r)
 		r = scan_slots(cl);
 	if (r)
@@ -1028,7 +1081,8 @@ void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
 		*is_recovering = 0;
 		return;
 	}
-	if (!x && may_grant(cl))
+	/* blocked: a daemonless kernel may write it on every leg */
+	if (!x && may_grant(cl) && !bitmap_test(cl->blocked, region))
 		rl_request(cl, region, false);
 }
 
@@ -1048,7 +1102,8 @@ static bool waiting_copy(const struct cluster_log *cl)
 	return false;
 }
 
-/* Next candidate: out of sync, not suspect, no lock of ours yet. */
+/* Next candidate: out of sync, not suspect, not blocked, no lock of
+ * ours yet. */
 static void request_candidate(struct cluster_log *cl, bool noqueue)
 {
 	uint64_t n = cl->nr_regions;
@@ -1058,7 +1113,8 @@ static void request_candidate(struct cluster_log *cl, bool noqueue)
 					      false);
 
 		while (r < n && (rl_find(cl, r) ||
-				 bitmap_test(cl->suspect, r)))
+				 bitmap_test(cl->suspect, r) ||
+				 bitmap_test(cl->blocked, r)))
 			r = bitmap_find_next(cl->log->in_sync, r + 1, false);
 		if (r < n) {
 			cl->search = r + 1;

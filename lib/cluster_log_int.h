@@ -95,6 +95,11 @@ struct cluster_log {
 	struct watch *w;		/* nr_slots entries, never moved */
 	uint32_t nr_suspect;
 	struct bitmap *suspect;		/* regions dirty in a suspect slot */
+	/* Out-of-sync regions found marked in another ACTIVE slot when
+	 * verified: that node's daemon is gone while its kernel may still
+	 * write them on every leg (doc/design.md 7.4). Not requested again
+	 * until the next barrier PR grant (a rejoin or a merge announces). */
+	struct bitmap *blocked;
 
 	struct rlock *rl;
 	uint64_t search;

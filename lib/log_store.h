@@ -76,6 +76,9 @@ struct log_store_cluster_ops {
 			      struct dmlog_slot_info *si);
 	int (*write_slot_info)(struct log_store *s, uint32_t slot,
 			       uint32_t state, uint32_t node_id);
+	/* This node's slot := clean (bits set = not marked), durable;
+	 * only blocks holding marks are written. */
+	int (*reset_slot)(struct log_store *s, const struct bitmap *clean);
 };
 
 struct log_store {

@@ -1,5 +1,5 @@
 # Deterministic cluster simulation (test/sim): the real engine, server and
-# cluster protocol on N simulated nodes; plus two broken builds that the
+# cluster protocol on N simulated nodes; plus three broken builds that the
 # simulation must catch (doc/design.md section 7).
 SIM_SRC   := $(sort $(wildcard test/sim/*.c))
 SIM_BIN   := $(B)/test/sim/sim_test
@@ -11,8 +11,8 @@ endif
 SIM_STEPS ?= 3000
 # Open bugs the simulation found and that are not fixed yet (doc/design.md
 # 7.10): still run and reported, not counted. Empty this list to see them.
-SIM_KNOWN_FAILING ?= 69,302,479,900,1160,1527,1531,1668
-SIM_FAULTS := no-two-writers copy-without-lock
+SIM_KNOWN_FAILING ?=
+SIM_FAULTS := no-two-writers copy-without-lock copy-daemonless
 SIM_FAULT_BINS := $(patsubst %,$(B)/test/sim/sim_test-%,$(SIM_FAULTS))
 # lib sources whose fault macros change them
 SIM_FAULT_LIB := lib/cluster_log.c lib/store_disk.c
@@ -30,6 +30,7 @@ $(B)/test/sim/sim_test-$(1): $(call obj,$(SIM_SRC)) $(patsubst %.c,$(B)/fault-$(
 endef
 $(eval $(call sim_fault_rule,no-two-writers,-DDMLOG_FAULT_NO_TWO_WRITERS))
 $(eval $(call sim_fault_rule,copy-without-lock,-DDMLOG_FAULT_COPY_WITHOUT_LOCK))
+$(eval $(call sim_fault_rule,copy-daemonless,-DDMLOG_FAULT_COPY_DAEMONLESS))
 
 .PHONY: check-sim check-sim-faults
 check-sim: $(SIM_BIN)

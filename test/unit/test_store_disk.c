@@ -1577,6 +1577,65 @@ static void test_store_on_file(void **state)
 	bitmap_free(in_sync);
 }
 
+/* reset_slot (cluster refresh after a drained suspend): the marks still
+ * on the device go, in this node's slot only, with one write per block
+ * that held marks, durably; the OOS area and other slots stay. */
+static void test_reset_slot(void **state)
+{
+	struct fx f, g;
+	struct bitmap *dirty;
+	uint64_t writes;
+	const uint8_t merge[2] = { 0, 1 };	/* only its own slot */
+
+	(void)state;
+
+	fx_init(&f, 3 * BITS, 2);
+	fx_open(&f, CTR_SYNC_NONE);
+	f.st->cops->set_shared(f.st, true);
+	fx_load(&f);
+	mark(&f, 5);
+	mark(&f, 2 * BITS + 1);
+	assert_int_equal(flush(&f), 0);
+
+	g = f;			/* slot 1 on the same device */
+	g.slot = 1;
+	fx_open(&g, CTR_SYNC_NONE);
+	g.st->cops->set_shared(g.st, true);
+	assert_int_equal(g.st->cops->set_slot(g.st, 1, 2), 0);
+	assert_int_equal(g.st->cops->load_mask(g.st, g.in_sync, merge), 0);
+	mark(&g, 7);
+	assert_int_equal(flush(&g), 0);
+
+	dirty = bitmap_new(f.regions, false);
+	assert_non_null(dirty);
+	assert_int_equal(f.st->cops->read_slot(f.st, 0, dirty), 0);
+	assert_int_equal(bitmap_weight(dirty), 2);
+
+	/* stale marks: the engine's view is all clean again */
+	bitmap_fill(f.clean, true);
+	writes = f.v->bd.nr_writes;
+	assert_int_equal(f.st->cops->reset_slot(f.st, f.clean), 0);
+	assert_int_equal(f.v->bd.nr_writes - writes, 2);	/* blocks 0, 2 */
+	blockdev_mem_crash(f.mem, 1);	/* durable? */
+
+	bitmap_fill(dirty, false);
+	assert_int_equal(g.st->cops->read_slot(g.st, 0, dirty), 0);
+	assert_int_equal(bitmap_weight(dirty), 0);
+	assert_int_equal(g.st->cops->read_slot(g.st, 1, dirty), 0);
+	assert_int_equal(bitmap_weight(dirty), 1);
+	assert_true(bitmap_test(dirty, 7));
+
+	/* nothing marked: no write at all */
+	writes = f.v->bd.nr_writes;
+	assert_int_equal(f.st->cops->reset_slot(f.st, f.clean), 0);
+	assert_int_equal(f.v->bd.nr_writes, writes);
+
+	bitmap_free(dirty);
+	fx_drop(&g);
+	g.mem = NULL;
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1605,6 +1664,7 @@ int main(void)
 		cmocka_unit_test(test_crash_during_load),
 		cmocka_unit_test(test_big_kernel_area),
 		cmocka_unit_test(test_random_crashes_against_model),
+		cmocka_unit_test(test_reset_slot),
 		cmocka_unit_test_teardown(test_blockdev_file_basics, remove_temp),
 		cmocka_unit_test(test_blockdev_file_errors),
 		cmocka_unit_test_teardown(test_store_on_file, remove_temp),
