@@ -117,6 +117,35 @@ static void queue_kicks(struct requests *rq)
 			mirror_kick_queue(rq->kick, uuid);
 }
 
+/* Resync progress at info level, one line per region: which regions this
+ * node's kernel was handed to copy and which it reported copied (the
+ * cluster tests count them to show that only a lost node's regions are
+ * resynced). Payloads as in dm-log-userspace: GET_RESYNC_WORK answers
+ * {int64 i; uint64 r}, SET_REGION_SYNC sends {uint64 r; int64 in_sync}. */
+static void log_resync(const struct ulog_msg *m, int err, const void *out,
+		       size_t out_len)
+{
+	int64_t i;
+	uint64_t r;
+
+	if (err)
+		return;
+	if (m->type == DM_ULOG_GET_RESYNC_WORK && out_len >= 16) {
+		memcpy(&i, out, 8);
+		memcpy(&r, (const char *)out + 8, 8);
+		if (i)
+			log_info("%.*s: resync work: region %" PRIu64,
+				 (int)sizeof(m->req.uuid), m->req.uuid, r);
+	} else if (m->type == DM_ULOG_SET_REGION_SYNC &&
+		   m->payload_len >= 16) {
+		memcpy(&r, m->payload, 8);
+		memcpy(&i, m->payload + 8, 8);
+		log_info("%.*s: region %" PRIu64 " set %s",
+			 (int)sizeof(m->req.uuid), m->req.uuid, r,
+			 i ? "in sync" : "out of sync");
+	}
+}
+
 void requests_frame(void *ctx, struct transport *t,
 		    const struct transport_peer *from, const void *frame,
 		    size_t len)
@@ -148,6 +177,7 @@ void requests_frame(void *ctx, struct transport *t,
 	log_debug("%s %.*s luid %" PRIu64 " seq %u: %d, %zu bytes",
 		  ulog_type_name(m.type), (int)sizeof(m.req.uuid), m.req.uuid,
 		  (uint64_t)m.req.luid, m.req.seq, err, out_len);
+	log_resync(&m, err, out, out_len);
 	reply(rq, t, from, &m, err, out, out_len);
 	queue_kicks(rq);
 }
