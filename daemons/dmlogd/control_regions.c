@@ -3,10 +3,12 @@
 #include <json.h>
 #include <string.h>
 
+#include "control_cluster.h"
 #include "control_cmds.h"
 #include "control_util.h"
 #include "log_admin.h"
 #include "log_engine.h"
+#include "store_disk.h"
 
 #define REGIONS_MAX_RANGES 2048
 #define MAP_MAX_CELLS 65536
@@ -66,43 +68,107 @@ static void range_obj(const struct log_range *r, struct json_object *o)
 	cj_bool(o, "recovering", r->flags & LOG_RANGE_RECOVERING);
 }
 
+/* args["node"]: the node whose slot's marks are the dirty regions.
+ * 0: none given (*given false); -1 with e set. */
+static int node_arg(const struct dmlog_log *log, struct json_object *args,
+		    bool *given, uint32_t *node, struct control_err *e)
+{
+	struct store_io_counters c;
+	uint64_t v;
+	int r = control_arg_u64(args, "node", false, &v, e);
+
+	*given = false;
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return 0;
+	if (v > UINT32_MAX)
+		return control_fail(e, "bad-argument", "\"node\" must be a "
+				    "cluster node id (0..%u)", UINT32_MAX);
+	*given = true;
+	*node = (uint32_t)v;
+	if (log->cl)
+		return 0;
+	/* single node: only this node has marks */
+	if (store_disk_io_counters(log->store, &c))
+		c.node_id = 0;
+	if (c.node_id != *node)
+		return control_fail(e, "bad-argument", "%s is not shared by a "
+				    "cluster: only this node (node id %u) has "
+				    "a slot", log->uuid, c.node_id);
+	return 0;
+}
+
+/* The log to read ranges and counts from: log itself, or for a shared
+ * log its cluster-wide view (marks of every slot or of one node's, the
+ * out-of-sync area of the device). */
+static const struct dmlog_log *view_of(const struct dmlog_log *log,
+				       bool node_given, uint32_t node,
+				       struct cluster_view *v,
+				       struct control_err *e)
+{
+	memset(v, 0, sizeof(*v));
+	if (!log->cl)
+		return log;
+	if (control_cluster_view(log, node_given, node, v, e))
+		return NULL;
+	return &v->log;
+}
+
 int control_regions(const struct control_env *env, struct json_object *args,
 		    struct json_object *result, struct control_err *e)
 {
 	uint64_t from = 0, max = REGIONS_MAX_RANGES, n;
 	struct dmlog_log *log = control_arg_log(env, args, e);
+	const struct dmlog_log *view;
+	struct cluster_view cv;
 	struct json_object *arr;
 	struct log_range r;
+	uint32_t node = 0;
+	bool node_given;
 	unsigned mask;
 
 	if (!log || state_mask(args, &mask, e) ||
 	    control_arg_u64(args, "from_region", false, &from, e) < 0 ||
-	    control_arg_u64(args, "max_ranges", false, &max, e) < 0)
+	    control_arg_u64(args, "max_ranges", false, &max, e) < 0 ||
+	    node_arg(log, args, &node_given, &node, e))
+		return -1;
+	if (!(view = view_of(log, node_given, node, &cv, e)))
 		return -1;
 	if (!max || max > REGIONS_MAX_RANGES)
 		max = REGIONS_MAX_RANGES;
 	cj_str(result, "uuid", log->uuid);
 	cj_u64(result, "region_size_sectors", log->params.region_size);
 	cj_u64(result, "region_count", log_region_count(log));
+	if (node_given)
+		cj_u64(result, "node", node);
+	else
+		cj_null(result, "node");
+	cj_bool(result, "cluster_wide", log->cl != NULL);
 	arr = cj_arr(result, "ranges");
-	for (n = 0; n < max && log_next_range(log, from, mask, &r); n++) {
+	for (n = 0; n < max && log_next_range(view, from, mask, &r); n++) {
 		range_obj(&r, cj_arr_obj(arr));
 		from = r.first + r.count;
 	}
-	if (n == max && log_next_range(log, from, mask, &r))
+	if (n == max && log_next_range(view, from, mask, &r))
 		cj_u64(result, "next_region", r.first);
 	else
 		cj_null(result, "next_region");
+	control_cluster_view_free(&cv);
 	return 0;
 }
 
-/* Counts over [first_region, first_region + count): resync --wait. */
+/* Counts over [first_region, first_region + count): resync --wait. A
+ * shared log counts cluster-wide (the device's out-of-sync area and the
+ * regions queued to be set there; marks of every slot). */
 int control_progress(const struct control_env *env, struct json_object *args,
 		     struct json_object *result, struct control_err *e)
 {
 	struct dmlog_log *log = control_arg_log(env, args, e);
+	const struct dmlog_log *view;
 	uint64_t first = 0, count = 0;
 	struct log_range_counts c;
+	struct cluster_view cv;
 
 	if (!log)
 		return -1;
@@ -110,13 +176,17 @@ int control_progress(const struct control_env *env, struct json_object *args,
 	if (control_arg_u64(args, "first_region", false, &first, e) < 0 ||
 	    control_arg_u64(args, "count", false, &count, e) < 0)
 		return -1;
-	log_count_range(log, first, count, &c);
+	if (!(view = view_of(log, false, 0, &cv, e)))
+		return -1;
+	log_count_range(view, first, count, &c);
+	control_cluster_view_free(&cv);
 	cj_str(result, "uuid", log->uuid);
 	cj_u64(result, "first_region", first);
 	cj_u64(result, "count", count);
 	cj_u64(result, "out_of_sync", c.out_of_sync);
 	cj_u64(result, "recovering", c.recovering);
 	cj_u64(result, "dirty", c.dirty);
+	cj_bool(result, "cluster_wide", log->cl != NULL);
 	control_status_log(env, log, cj_obj(result, "status"));
 	return 0;
 }

@@ -23,6 +23,11 @@ bool control_cj_failed(void)
 	return cj_failed;
 }
 
+void control_cj_fail(void)
+{
+	cj_failed = true;
+}
+
 int control_fail(struct control_err *e, const char *code,
 		 const char *fmt, ...)
 {

@@ -10,6 +10,8 @@ struct json_object;
 /* Allocation failures while building one reply. */
 void control_cj_reset(void);
 bool control_cj_failed(void);
+/* Something needed for the reply could not be allocated. */
+void control_cj_fail(void);
 
 /* Append {} / an integer to an array. */
 struct json_object *cj_arr_obj(struct json_object *arr);

@@ -328,11 +328,15 @@ static void test_online_reports(void **state)
 /* Run last: every object table of the document was validated by some
  * report. (`holder` and `mirror` need a live device-mapper table, and
  * `log_slot` and `device_io` a disk log, which the host tests do not
- * have; test/vm/scenarios/dmlogctl-live.sh covers them.) */
+ * have; test/vm/scenarios/dmlogctl-live.sh covers them. `log_cluster`
+ * and `region_lock` need a log shared over the DLM:
+ * test/vm/scenarios/cluster-mirror-basic.sh validates them; the host
+ * test test_control_cluster.c checks the values.) */
 static bool needs_vm(const char *name)
 {
 	static const char *const vm_only[] = { "holder", "mirror", "log_slot",
-					       "device_io" };
+					       "device_io", "log_cluster",
+					       "region_lock" };
 
 	for (size_t i = 0; i < sizeof(vm_only) / sizeof(*vm_only); i++)
 		if (!strcmp(name, vm_only[i]))

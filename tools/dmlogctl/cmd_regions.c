@@ -1,5 +1,7 @@
-/* dmlogctl regions LOG [--dirty|--out-of-sync|--recovering]: runs of
- * regions in those states, with their sectors and bytes on the mirror. */
+/* dmlogctl regions LOG [--dirty|--out-of-sync|--recovering] [--node N]:
+ * runs of regions in those states, with their sectors and bytes on the
+ * mirror. A log shared by the cluster answers cluster-wide: dirty in any
+ * node's slot (or node N's), out of sync on the shared device. */
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,10 +12,17 @@
 #include "jget.h"
 #include "logname.h"
 #include "msg.h"
+#include "numparse.h"
 #include "online.h"
 #include "table.h"
 
-enum { OPT_DIRTY, OPT_OOS, OPT_RECOVERING };
+enum { OPT_DIRTY, OPT_OOS, OPT_RECOVERING, OPT_NODE };
+
+struct regions_opts {
+	unsigned mask;
+	bool node_given;
+	uint64_t node;
+};
 
 static const char *const state_names[] = { "dirty", "out-of-sync",
 					   "recovering" };
@@ -23,24 +32,39 @@ static const struct ctl_option regions_options[] = {
 	  OPT_DIRTY },
 	{ "out-of-sync", 0, NULL, "regions whose legs may differ", OPT_OOS },
 	{ "recovering", 0, NULL, "regions being copied now", OPT_RECOVERING },
+	{ "node", 0, "N", "dirty means marked in cluster node N's slot",
+	  OPT_NODE },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
 static int regions_option(void *state, int id, const char *arg)
 {
-	unsigned *mask = state;
+	struct regions_opts *o = state;
 
-	(void)arg;
-	*mask |= 1u << id;
+	if (id != OPT_NODE) {
+		o->mask |= 1u << id;
+		return CTL_EXIT_OK;
+	}
+	if (parse_u64(arg, UINT32_MAX, &o->node)) {
+		ctl_err("regions: --node takes a cluster node id (a whole "
+			"number, 0..%u), not \"%s\"", UINT32_MAX, arg);
+		return CTL_EXIT_USAGE;
+	}
+	o->node_given = true;
 	return CTL_EXIT_OK;
 }
 
-static struct json_object *request_args(const char *id, unsigned mask,
+static struct json_object *request_args(const char *id,
+					const struct regions_opts *o,
 					uint64_t from)
 {
 	struct json_object *a = json_object_new_object(), *s;
+	unsigned mask = o->mask;
 
 	json_object_object_add(a, "log", json_object_new_string(id));
+	if (o->node_given)
+		json_object_object_add(a, "node",
+				       json_object_new_uint64(o->node));
 	json_object_object_add(a, "from_region", json_object_new_uint64(from));
 	s = json_object_new_array();
 	for (unsigned i = 0; i < 3; i++)
@@ -83,15 +107,15 @@ static struct json_object *report_range(struct json_object *res,
 }
 
 /* Every page of ranges into report (which has "ranges"). */
-static int fetch(struct ctl_conn *c, const char *id, unsigned mask,
-		 struct json_object *report)
+static int fetch(struct ctl_conn *c, const char *id,
+		 const struct regions_opts *o, struct json_object *report)
 {
 	struct json_object *ranges = jget(report, "ranges"), *res, *a;
 	uint64_t from = 0;
 	int r;
 
 	for (;;) {
-		a = request_args(id, mask, from);
+		a = request_args(id, o, from);
 		r = ctl_request(c, "regions", a, &res);
 		json_object_put(a);
 		if (r)
@@ -107,6 +131,11 @@ static int fetch(struct ctl_conn *c, const char *id, unsigned mask,
 						     "region_size_sectors")));
 			json_object_object_add(report, "region_count",
 				json_object_get(jget(res, "region_count")));
+			json_object_object_add(report, "node",
+				json_object_get(jget(res, "node")));
+			json_object_object_add(report, "cluster_wide",
+				json_object_new_boolean(jget_bool(
+					res, "cluster_wide")));
 		}
 		a = jget(res, "ranges");
 		for (size_t i = 0; a && i < json_object_array_length(a); i++)
@@ -159,6 +188,13 @@ static int print_text(struct json_object *report)
 	char words[64], len[32];
 	int r;
 
+	if (!jget_is_null(report, "node"))
+		printf("%s: dirty = marked in node %llu's slot\n",
+		       jget_str(report, "uuid"),
+		       (unsigned long long)jget_u64(report, "node"));
+	else if (jget_bool(report, "cluster_wide"))
+		printf("%s: cluster-wide (dirty = marked in any node's "
+		       "slot)\n", jget_str(report, "uuid"));
 	if (!n) {
 		printf("%s: no region in the states asked for.\n",
 		       jget_str(report, "uuid"));
@@ -191,8 +227,10 @@ static int print_text(struct json_object *report)
 	return r ? CTL_EXIT_FAILURE : CTL_EXIT_OK;
 }
 
-static int regions_log(struct ctl_ctx *ctx, const char *id, unsigned mask)
+static int regions_log(struct ctl_ctx *ctx, const char *id,
+		       const struct regions_opts *o)
 {
+	unsigned mask = o->mask;
 	struct json_object *report = json_object_new_object(), *st;
 	struct ctl_conn c;
 	int r;
@@ -210,7 +248,7 @@ static int regions_log(struct ctl_ctx *ctx, const char *id, unsigned mask)
 	}
 	r = target_of(&c, id, report);
 	if (!r)
-		r = fetch(&c, id, mask, report);
+		r = fetch(&c, id, o, report);
 	ctl_disconnect(&c);
 	if (!r && ctx->json)
 		return online_print_json("regions", report);
@@ -222,22 +260,25 @@ static int regions_log(struct ctl_ctx *ctx, const char *id, unsigned mask)
 
 static int regions_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	struct regions_opts o = { 0, false, 0 };
 	char id[LOGNAME_MAX], *pos[1];
-	unsigned mask = 0;
 	int npos;
 	int r = ctl_parse_args(ctx, &cmd_regions, argc, argv, regions_option,
-			       &mask, pos, 1, &npos);
+			       &o, pos, 1, &npos);
 
 	if (r != CTL_CONTINUE)
 		return r;
 	if ((r = online_log_id(pos[0], id, sizeof(id))))
 		return r;
-	return regions_log(ctx, id, mask ? mask : 7);
+	if (!o.mask)
+		o.mask = 7;
+	return regions_log(ctx, id, &o);
 }
 
 const struct ctl_command cmd_regions = {
 	.name = "regions",
-	.synopsis = "LOG [--dirty] [--out-of-sync] [--recovering] [--json]",
+	.synopsis = "LOG [--dirty] [--out-of-sync] [--recovering] [--node N] "
+		    "[--json]",
 	.positional = "LOG",
 	.summary = "List a log's dirty, out-of-sync and recovering regions",
 	.description =
@@ -246,7 +287,10 @@ const struct ctl_command cmd_regions = {
 "dirty (marked by a write not yet cleared), out of sync (its legs may\n"
 "differ) or recovering (being copied) is listed; the options select\n"
 "states (several may be given). A log in sync with no write in flight\n"
-"lists nothing.",
+"lists nothing. A log shared by the cluster (lock_manager dlm) is listed\n"
+"cluster-wide: dirty is marked in any node's slot on the shared device,\n"
+"or with --node N in node N's slot; out of sync is the device's shared\n"
+"area. --node of a single-node log accepts only this node's id.",
 	.options = regions_options,
 	.run = regions_run,
 };

@@ -165,16 +165,21 @@ static int do_resync(struct ctl_ctx *ctx, const struct resync_opts *o,
 	uint64_t left = 0;
 	int r;
 
-	if (jget_bool(st, "cluster_mode")) {
-		ctl_err("resync: %s is shared by the cluster (lock_manager "
-			"dlm): cluster-wide resync is not available yet; "
-			"nothing was changed", rr.id);
-		return CTL_EXIT_FAILURE;
-	}
 	if ((r = to_regions(o, st, &rr.first, &rr.count)) ||
 	    (r = send_resync(rr.id, rr.first, rr.count, &res)))
 		return r;
-	if (!ctx->json)
+	if (!ctx->json && jget_bool(res, "cluster_wide"))
+		printf("%s: regions %llu-%llu queued to be marked out of sync "
+		       "on every node (%llu were in sync); %s\n", rr.id,
+		       (unsigned long long)rr.first,
+		       (unsigned long long)(rr.first + rr.count - 1),
+		       (unsigned long long)jget_u64(res, "marked"),
+		       jget_bool(res, "mirror_restarted") ?
+		       "every node reloads its mirror, then the cluster "
+		       "copies them" :
+		       "dmlogd has no kernel transport: nothing copies them "
+		       "here");
+	else if (!ctx->json)
 		printf("%s: regions %llu-%llu marked out of sync (%llu were in "
 		       "sync); %s\n", rr.id, (unsigned long long)rr.first,
 		       (unsigned long long)(rr.first + rr.count - 1),
@@ -229,9 +234,12 @@ const struct ctl_command cmd_resync = {
 "rewinds the resync, and has dmlogd reload the mirror so the kernel\n"
 "copies them from the primary leg to the others. --wait follows the copy:\n"
 "a progress bar with rate and ETA on a terminal, plain lines otherwise;\n"
-"Ctrl-C stops the waiting (exit 130), not the resync. Logs shared by a\n"
-"cluster (lock_manager dlm) are refused: cluster-wide resync is not\n"
-"available yet (exit 1).",
+"Ctrl-C stops the waiting (exit 130), not the resync. A log shared by\n"
+"the cluster (lock_manager dlm) is resynced on every node: dmlogd sets\n"
+"the bits under the cluster's table lock and announces them, every\n"
+"node's mirror reloads, then the nodes copy them; --wait follows the\n"
+"cluster-wide count. A node that has not joined the cluster log yet\n"
+"refuses with exit 6 (retry).",
 	.options = resync_options,
 	.run = resync_run,
 };

@@ -1,6 +1,7 @@
 /* dmlogctl status as aligned text (see status_text.h). */
 #include <json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl_exit.h"
 #include "jget.h"
@@ -78,14 +79,59 @@ static void row_resync(struct table *t, struct json_object *log,
 	}
 }
 
+/* "node 2 ACTIVE, alive member, 5 dirty" */
+static void slot_words(struct json_object *e, char *buf, size_t len)
+{
+	const char *owner = jget_str(e, "owner");
+	size_t n;
+
+	if (jget_is_null(e, "state")) {
+		snprintf(buf, len, "node %llu?, slot info unreadable",
+			 (unsigned long long)jget_u64(e, "node_id"));
+		return;
+	}
+	if (!strcmp(jget_str(e, "state"), "FREE")) {
+		snprintf(buf, len, "FREE");
+		return;
+	}
+	snprintf(buf, len, "node %llu ACTIVE",
+		 (unsigned long long)jget_u64(e, "node_id"));
+	n = strlen(buf);
+	if (jget_bool(e, "this_node"))
+		snprintf(buf + n, len - n, " (this node)");
+	else if (!strcmp(owner, "alive"))
+		snprintf(buf + n, len - n, ", owner alive%s",
+			 jget_bool(e, "member") ? "" : " (not a member?)");
+	else if (!strcmp(owner, "merging"))
+		snprintf(buf + n, len - n, ", owner lost: being merged");
+	else if (!strcmp(owner, "lost"))
+		snprintf(buf + n, len - n, ", owner lost%s",
+			 jget_bool(e, "member") ? " (an earlier life of a "
+			 "member)" : "");
+	else if (!strcmp(owner, "probing"))
+		snprintf(buf + n, len - n, ", owner not proven alive yet");
+	else
+		snprintf(buf + n, len - n, ", %s%s", owner,
+			 jget_bool(e, "member") ? " member" : "");
+	n = strlen(buf);
+	if (jget_bool(e, "suspect"))
+		snprintf(buf + n, len - n, ", suspect");
+	n = strlen(buf);
+	if (!jget_is_null(e, "dirty_regions"))
+		snprintf(buf + n, len - n, ", %llu dirty",
+			 (unsigned long long)jget_u64(e, "dirty_regions"));
+}
+
 static void row_slots(struct table *t, struct json_object *log)
 {
 	struct json_object *s = jget(log, "slots");
 	size_t n = s ? json_object_array_length(s) : 0;
+	char words[160];
 
 	table_cell(t, "slots");
 	if (!n) {
-		table_cell(t, "none (core log)");
+		table_cell(t, jget_bool(log, "cluster_mode") ?
+			   "not read yet (joining)" : "none (core log)");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -94,10 +140,60 @@ static void row_slots(struct table *t, struct json_object *log)
 		if (i) {
 			table_cell(t, "%s", "");
 		}
-		table_cell(t, "%llu: node %llu%s",
-			   (unsigned long long)jget_u64(e, "slot"),
-			   (unsigned long long)jget_u64(e, "node_id"),
-			   jget_bool(e, "this_node") ? " (this node)" : "");
+		slot_words(e, words, sizeof(words));
+		table_cell(t, "%llu: %s", (unsigned long long)jget_u64(e, "slot"),
+			   words);
+	}
+}
+
+/* This node's region locks: who recovers what. */
+static void row_locks(struct table *t, struct json_object *c)
+{
+	struct json_object *l = jget(c, "region_locks_list");
+	size_t n = l ? json_object_array_length(l) : 0;
+	char buf[256] = "";
+
+	for (size_t i = 0; i < n && strlen(buf) < sizeof(buf) - 40; i++) {
+		struct json_object *x = json_object_array_get_idx(l, i);
+
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 "%s%llu (%s)", i ? ", " : "",
+			 (unsigned long long)jget_u64(x, "region"),
+			 jget_str(x, "state"));
+	}
+	table_cell(t, "region locks");
+	if (!jget_u64(c, "region_locks"))
+		table_cell(t, "none (this node copies nothing now)");
+	else
+		table_cell(t, "%llu, %llu held by this node to copy: %s%s",
+			   (unsigned long long)jget_u64(c, "region_locks"),
+			   (unsigned long long)jget_u64(c,
+							"region_locks_held"),
+			   buf, jget_u64(c, "region_locks") > n ? ", ..." : "");
+}
+
+static void row_cluster(struct table *t, struct json_object *log,
+			int verbose)
+{
+	struct json_object *c = jget(log, "cluster");
+
+	if (!c)
+		return;
+	table_cell(t, "cluster");
+	table_cell(t, "%s", jget_str(c, "state_words"));
+	table_cell(t, "cluster sync");
+	table_cell(t, "%llu out of sync on the device, %llu queued, %llu "
+		   "suspect%s",
+		   (unsigned long long)jget_u64(c, "out_of_sync_on_device"),
+		   (unsigned long long)jget_u64(c, "out_of_sync_queued"),
+		   (unsigned long long)jget_u64(c, "suspect_regions"),
+		   jget_bool(c, "merge_in_progress") ?
+		   ", merging a lost node's slot" : "");
+	if (verbose || jget_u64(c, "region_locks"))
+		row_locks(t, c);
+	if (!jget_is_null(c, "device_error")) {
+		table_cell(t, "device error");
+		table_cell(t, "%s", jget_str(c, "device_error"));
 	}
 }
 
@@ -135,6 +231,7 @@ static void one_log(struct table *t, struct json_object *log, int verbose)
 	row_regions(t, log);
 	row_resync(t, log, verbose);
 	row_slots(t, log);
+	row_cluster(t, log, verbose);
 	row_flush(t, log);
 	table_cell(t, "health");
 	table_cell(t, "%s: %s", jget_str(log, "health"),
