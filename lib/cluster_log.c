@@ -115,6 +115,28 @@ static void rl_drop(struct cluster_log *cl, struct rlock *x, bool unlock)
 	free(x);
 }
 
+/* A resync of [first, first + count) was asked (here, or by another node:
+ * its announcement): copies of those regions that started before do not
+ * count. A copy in flight is answered "still out of sync" when it ends
+ * and handed out again; a finished one whose clear is still queued is
+ * not cleared (the cache is re-read at the reload). Then the request
+ * wins over the copy, as the operator expects. */
+static void stale_copies(struct cluster_log *cl, uint64_t first,
+			 uint64_t count)
+{
+	for (struct rlock *x = cl->rl; x; x = x->next) {
+		if (x->region < first || x->region - first >= count)
+			continue;
+		if (x->st == RL_CLEAR) {
+			x->st = RL_HELD;
+			x->handed = false;
+			bitmap_clear(cl->log->in_sync, x->region);
+		} else if (x->st == RL_HELD && x->handed) {
+			x->stale = true;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- barrier */
 
 static void barrier_ast(void *arg, int status);
@@ -150,6 +172,8 @@ static void barrier_bast(void *arg, int mode)
 		return;
 	}
 	cl->b = B_RESPONDING;
+	/* the announcement may carry a resync of regions we copy */
+	stale_copies(cl, 0, cl->nr_regions);
 	want_reload(cl);
 }
 
@@ -1187,6 +1211,11 @@ int cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
 	if (in_sync) {
 		if (!x || x->st != RL_HELD)
 			return 1;	/* not copied under our lock */
+		if (x->stale) {		/* asked again meanwhile: recopy */
+			x->stale = x->handed = false;
+			kick(cl);
+			return 1;
+		}
 		x->st = RL_CLEAR;
 		kick(cl);
 		return 0;
@@ -1222,8 +1251,17 @@ int cluster_resync_regions(struct cluster_log *cl, uint64_t first,
 	for (uint64_t r = first; r < first + count; r++)
 		if (setoos_add(cl, r, false))
 			return -ENOMEM;
+	stale_copies(cl, first, count);
 	kick(cl);
 	return 0;
+}
+
+bool cluster_resync_pending(const struct cluster_log *cl)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		if (cl->setoos[i].st == SO_QUEUED)
+			return true;
+	return false;
 }
 
 uint64_t cluster_sync_count(struct cluster_log *cl)

@@ -69,6 +69,9 @@ int cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
  * (not loaded yet), -EINVAL, -ENOMEM. */
 int cluster_resync_regions(struct cluster_log *cl, uint64_t first,
 			   uint64_t count);
+/* An operator resync asked here is not on the log device yet (it is
+ * lost if this daemon or node dies now). */
+bool cluster_resync_pending(const struct cluster_log *cl);
 uint64_t cluster_sync_count(struct cluster_log *cl);
 
 /* One line of protocol state (status, debugging). */

@@ -38,6 +38,7 @@ struct rlock {
 	enum rl_state st;
 	bool nosync;		/* our kernel writes it NOSYNC: recover first */
 	bool handed;		/* handed out by GET_RESYNC_WORK */
+	bool stale;		/* a resync was asked while it was copied */
 	struct rlock *next;
 };
 

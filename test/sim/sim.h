@@ -29,7 +29,8 @@ uint64_t sim_below(struct sim_rng *g, uint64_t n);
 bool sim_pct(struct sim_rng *g, unsigned pct);
 
 extern bool sim_trace;
-extern bool sim_ext;
+extern bool sim_resyncs;	/* --resyncs / --ext: operator resyncs */
+extern bool sim_write_errors;	/* --write-errors / --ext */
 void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- simulated DLM (sim_dlm.c) */

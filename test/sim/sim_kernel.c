@@ -474,7 +474,7 @@ bool k_complete_one(struct knode *k)
 	while (!(wr->legs_left & (1u << leg)));
 	/* a transient error of a secondary leg (never the default leg,
 	 * never all legs: the mirror then fails the write, not modelled) */
-	if (leg && sim_ext && k->w->chaos && sim_pct(&k->w->rng, 2)) {
+	if (leg && sim_write_errors && k->w->chaos && sim_pct(&k->w->rng, 2)) {
 		wr->legs_failed |= 1u << leg;
 		k->w->nr_write_errors++;
 		sim_log("n%u: write %llu block %d: leg %d write error",

@@ -1,8 +1,10 @@
 /* sim_test: the deterministic cluster simulation (see sim.h).
  *
  * Usage: sim_test [--seeds N] [--first N] [--seed N] [--steps N]
- *                 [--nodes N] [--trace] [--ext] [--expect-fail]
- * --ext adds write errors and operator resyncs (not yet in check-sim:
+ *                 [--nodes N] [--trace] [--ext | --resyncs | --write-errors]
+ *                 [--expect-fail]
+ * --ext adds write errors and operator resyncs (--resyncs, --write-errors:
+ * one of them; not yet in check-sim:
  * open findings, doc/design.md 7.10).
  * Every seed is independent and reproduces alone with --seed N.
  * --expect-fail (broken builds): succeed iff some seed fails, and print
@@ -25,7 +27,8 @@
 #include "sim_world.h"
 
 bool sim_trace;
-bool sim_ext;	/* --ext: write errors and operator resyncs (open, 7.10) */
+bool sim_resyncs;	/* operator resyncs */
+bool sim_write_errors;	/* transient secondary-leg write errors */
 static struct world *cur;
 
 uint64_t sim_rand(struct sim_rng *g)
@@ -132,7 +135,8 @@ void chk_copy_start(struct world *w, uint32_t node, int region)
 	if (!asked)
 		return;
 	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++)
-		if (n != node && w->k[n].up && w->resumed[n] < asked)
+		if (n != node && w->k[n].up && w->resumed[n] < asked &&
+		    (w->resync_believers[region] & (1u << n)))
 			w_fail(w, "n%u copies region %d after an operator "
 			       "resync at %llu, but n%u's kernel has not "
 			       "resumed since (hazard 4)", node, region,
@@ -217,6 +221,7 @@ static void daemon_stop(struct world *w, uint32_t n, bool crash)
 	}
 	if (!crash)
 		sim_dlm_proc_exit(d->lm);
+	w->op[n].on = false;	/* a resync not on the device yet: lost */
 	log_server_free(d->srv);
 	d->lm->ops->destroy(d->lm);
 	memset(d, 0, sizeof(*d));
@@ -301,6 +306,11 @@ static void node_crash(struct world *w, uint32_t n)
 	for (int i = 0; i < w->k[n].nq; i++)
 		w->busy[w->k[n].q[i].block] = false;	/* never issued */
 	k_crash(&w->k[n]);
+	for (int r = 0; r < SIM_REGIONS; r++) {
+		w->resync_believers[r] &= ~(1u << n);
+		for (int m = 1; m <= w->nr_nodes; m++)
+			w->op[m].believers[r] &= ~(1u << n);
+	}
 	sim_dlm_node_die(w->dlm, n, w->now + 20 + sim_below(&w->rng, 200));
 	daemon_stop(w, n, true);
 	w->node_alive[n] = false;
@@ -353,6 +363,23 @@ static void new_read(struct world *w, uint32_t n)
 		k->reads[k->nreads++] = (int)sim_below(&w->rng, SIM_BLOCKS);
 }
 
+/* The up kernels that take region r for in sync without asking (their
+ * region hash says clean or dirty, or r is below their in_sync_hint):
+ * bit n. Hazard 4 is about them; the others need no reload. */
+static uint32_t believers(const struct world *w, int r)
+{
+	uint32_t m = 0;
+
+	for (uint32_t n = 1; n <= (uint32_t)w->nr_nodes; n++) {
+		const struct knode *k = &w->k[n];
+
+		if (k->up && (k->rh[r].st == RS_CLEAN ||
+			      k->rh[r].st == RS_DIRTY || (uint64_t)r < k->hint))
+			m |= 1u << n;
+	}
+	return m;
+}
+
 /* dmlogctl resync of a region range on node n (the operator). */
 static void operator_resync(struct world *w, uint32_t n)
 {
@@ -366,10 +393,39 @@ static void operator_resync(struct world *w, uint32_t n)
 	sim_log("n%u: operator resync of regions %llu..%llu", n,
 		(unsigned long long)first,
 		(unsigned long long)(first + count - 1));
+	w->op[n].on = true;
+	w->op[n].first = first;
+	w->op[n].count = count;
+	w->op[n].at = w->now;
+	/* hazard 4 is about kernels that take r for in sync: one that
+	 * already treats it as out of sync needs no reload */
+	for (uint64_t r = first; r < first + count; r++)
+		w->op[n].believers[r] = believers(w, (int)r);
+}
+
+/* The operator's command returns once the bits are on the device
+ * (cluster_resync_pending): from then on the request must be honoured,
+ * measured from when it was asked. Until then a daemon kill or a crash
+ * loses it (and the command fails). */
+static void operator_resync_commit(struct world *w, uint32_t n)
+{
+	struct dmlog_log *log = w_log(w, n);
+
+	if (!w->op[n].on || (log && log->cl && cluster_resync_pending(log->cl)))
+		return;
+	w->op[n].on = false;
+	if (!log || !log->cl)
+		return;		/* the daemon went: the command failed */
+	sim_log("n%u: operator resync of regions %llu..%llu on the device", n,
+		(unsigned long long)w->op[n].first,
+		(unsigned long long)(w->op[n].first + w->op[n].count - 1));
 	w->nr_resyncs++;
-	for (uint64_t r = first; r < first + count; r++) {
-		w->resync_asked[r] = w->now;
-		w->copy_due[r] = w->now;
+	for (uint64_t r = w->op[n].first; r < w->op[n].first + w->op[n].count;
+	     r++) {
+		w->resync_believers[r] = w->op[n].believers[r];
+		if (w->resync_believers[r])
+			w->resync_asked[r] = w->op[n].at;
+		w->copy_due[r] = w->op[n].at;
 	}
 }
 
@@ -408,6 +464,8 @@ static void step(struct world *w, bool chaos)
 	sim_dlm_run(w->dlm);
 	restarts(w);
 	take_kicks(w);
+	for (uint32_t i = 1; i <= (uint32_t)w->nr_nodes; i++)
+		operator_resync_commit(w, i);
 	if (!n)
 		return;
 	if (x < 250)
@@ -428,7 +486,7 @@ static void step(struct world *w, bool chaos)
 		node_crash(w, n);
 	else if (x < 966)
 		daemon_kill(w, n);
-	else if (x < 968 && sim_ext)
+	else if (x < 968 && sim_resyncs)
 		operator_resync(w, n);
 }
 
@@ -554,7 +612,11 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--trace"))
 			sim_trace = true;
 		else if (!strcmp(a, "--ext"))
-			sim_ext = true;
+			sim_resyncs = sim_write_errors = true;
+		else if (!strcmp(a, "--resyncs"))
+			sim_resyncs = true;
+		else if (!strcmp(a, "--write-errors"))
+			sim_write_errors = true;
 		else if (!strcmp(a, "--expect-fail"))
 			expect_fail = true;
 		else if (!strcmp(a, "--seed") && ++i)
@@ -572,7 +634,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [--seed N | --seeds N "
 				"--first N] [--steps N] [--nodes 2..4] "
-				"[--trace] [--ext] [--expect-fail]\n", argv[0]);
+				"[--trace] [--ext | --resyncs | --write-errors] [--expect-fail]\n", argv[0]);
 			return 2;
 		}
 	}

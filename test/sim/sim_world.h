@@ -41,6 +41,13 @@ struct world {
 	 * resync, write error); 0: none owed */
 	uint64_t copy_due[SIM_REGIONS];
 	uint64_t resync_asked[SIM_REGIONS];	/* operator resync time */
+	/* per node: an operator resync asked, not on the device yet (the
+	 * operator's command has not returned; lost if the node dies) */
+	struct { bool on; uint64_t first, count, at; uint32_t believers[SIM_REGIONS]; }
+		op[SIM_MAX_NODES + 1];
+	/* nodes whose kernel took the region for in sync at that time
+	 * (bit n; a crash clears its bit: a booted kernel knows nothing) */
+	uint32_t resync_believers[SIM_REGIONS];
 	uint64_t resumed[SIM_MAX_NODES + 1];	/* kernel's last RESUME */
 	unsigned nr_write_errors, nr_resyncs;
 };
