@@ -4,9 +4,10 @@
  * Named by lvm.conf's dmeventd/mirror_library instead of LVM's
  * libdevmapper-event-lvm2mirror.so. For every mirror it does what the
  * stock plugin does: on a leg or log failure it runs
- *   lvscan --cache vg/lv
  *   lvconvert --repair --use-policies vg/lv
- * through liblvm2cmd. For the mirrors dmlog.conf selects (lvm/volume_list)
+ * through liblvm2cmd. (The stock plugin first runs "lvscan --cache vg/lv",
+ * a no-op since LVM 2.03 dropped lvmetad: 2.03.16 refuses it with
+ * "Command does not accept argument" and the plugin logs a warning.) For the mirrors dmlog.conf selects (lvm/volume_list)
  * it also switches the mirror's log from the kernel's "disk" log to
  * dmlogd's "userspace ... clustered-disk" log on the same mlog device when
  * the mirror is registered (and again after a repair that leaves a
@@ -53,7 +54,6 @@ struct dso_state {
 	char device[DM_NAME_LEN];
 	char uuid[DM_UUID_LEN];
 	char vg[LVM_NAME_MAX], lv[LVM_NAME_MAX];
-	char cmd_lvscan[CMD_MAX];
 	char cmd_repair[CMD_MAX];
 	bool sublv;		/* an LVM sub-LV (_mlog, _mimage_N): never
 				 * switched */
@@ -360,20 +360,22 @@ static bool is_selected(struct dso_state *s, const struct lvm_conf *c)
 	return lvm_select_match(&c->sel, s->vg, s->lv, tags, ntags);
 }
 
-static bool dmlogd_running(const char *path)
+/* dmlogd's control socket (SOCK_SEQPACKET) accepts a connection: 0, or
+ * -errno. */
+static int dmlogd_running(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	bool ok;
-	int fd;
+	int fd, r = 0;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return false;
+		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	ok = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		r = -errno;
 	close(fd);
-	return ok;
+	return r;
 }
 
 /* ---- LVM's VG lock file ---- */
@@ -602,7 +604,7 @@ static void maybe_switch(struct dso_state *s)
 	struct lvm_conf c;
 	char err[512];
 	const char *sock;
-	int fd;
+	int fd, r;
 
 	if (read_config(&c, err, sizeof(err))) {
 		plog(L_ERR, "%s: %s: LVM's log kept.", s->device, err);
@@ -614,9 +616,10 @@ static void maybe_switch(struct dso_state *s)
 		goto out;
 	}
 	sock = c.control_socket ? c.control_socket : DEFAULT_CONTROL_SOCKET;
-	if (!dmlogd_running(sock)) {
+	if ((r = dmlogd_running(sock))) {
 		plog(L_ERR, "%s: selected in dmlog.conf, but dmlogd is not "
-		     "running (no %s): LVM's log kept.", s->device, sock);
+		     "running (%s: %s): LVM's log kept.", s->device, sock,
+		     strerror(-r));
 		goto out;
 	}
 	if ((fd = lock_vg(c.locking_dir ? c.locking_dir : DEFAULT_LOCKING_DIR,
@@ -655,9 +658,6 @@ static void report_dev(const char *what, uint32_t major, uint32_t minor,
 
 static void repair(struct dso_state *s)
 {
-	if (!lvm_run(s->cmd_lvscan, NULL))
-		plog(L_WARN, "WARNING: Re-scan of mirrored device %s failed.",
-		     s->device);
 	if (!lvm_run(s->cmd_repair, NULL)) {
 		plog(L_ERR, "Repair of mirrored device %s failed.", s->device);
 		return;
@@ -742,9 +742,7 @@ int register_device(const char *device, const char *uuid, int major,
 		lvm_mirror_top_name(s->lv);
 		s->sublv = layer[0] || strlen(s->lv) != n;
 	}
-	if (snprintf(s->cmd_lvscan, sizeof(s->cmd_lvscan),
-		     "lvscan --cache %s/%s", s->vg, s->lv) >= CMD_MAX ||
-	    snprintf(s->cmd_repair, sizeof(s->cmd_repair),
+	if (snprintf(s->cmd_repair, sizeof(s->cmd_repair),
 		     "lvconvert --repair --use-policies %s/%s", s->vg,
 		     s->lv) >= CMD_MAX) {
 		plog(L_ERR, "Unable to form LVM command. (too long).");

@@ -1,0 +1,228 @@
+#!/bin/bash
+# dmlog-vm: host
+# dmlog-vm: timeout=600
+# lvm-dmeventd.sh - real LVM, dmeventd and the plugin libdevmapper-event-dmlog.so
+# (dmlog-dmeventd(8)) in one guest.
+#
+# Eight virtio disks, each under a dm-linear "pvN" (so a PV can fail, as
+# LVM's own tests do, by reloading it with the error target). A temporary
+# lvm.conf (LVM_SYSTEM_DIR) points dmeventd/mirror_library at the built
+# plugin; dmeventd runs in the foreground from the host's /sbin; dmlogd
+# runs; dmlog.conf selects the VG "vgsel" only.
+#   1. lvcreate --type mirror -m1 --mirrorlog disk in vgsel: the live table
+#      switches to "userspace ... clustered-disk <mlog>" with the mlog LV's
+#      uuid as log uuid; lvs still shows a mirror reaching 100%; writes
+#      read back; legs equal.
+#   2. the same in vgoth (not selected): LVM's "disk" log stays.
+#   3. pv1 (leg 1 of vgsel/m) fails; a write: dmeventd's plugin runs
+#      lvconvert --repair --use-policies through liblvm2cmd, and with
+#      mirror_image_fault_policy = "remove" vgsel/m becomes linear on pv0
+#      with every byte written before and during the failure.
+#   4. vgsel/a with mirror_image_fault_policy = "allocate": its leg's PV
+#      fails, the repair replaces the leg from the spare PV, and the plugin
+#      switches the repaired mirror to dmlogd's log again.
+set -uo pipefail
+self=$(readlink -f "$0")
+here=$(dirname "$self")
+# shellcheck source-path=SCRIPTDIR/.. source=guest-lib.sh
+. "$here/../guest-lib.sh"
+
+NDISKS=8
+DISK_MB=64
+
+case ${1:-host} in
+host)
+    run_guest=${DMLOG_RUN_GUEST:-$here/../run-guest.sh}
+    work=${DMLOG_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/dmlog-lvm.XXXXXX")}
+    mkdir -p "$work"
+    disks=()
+    for ((i = 0; i < NDISKS; i++)); do
+        rm -f "$work/d$i.img"
+        truncate -s ${DISK_MB}M "$work/d$i.img"
+        disks+=(--disk "$work/d$i.img")
+    done
+    rc=0
+    "$run_guest" "${disks[@]}" --timeout 540 --results "$work/guest" "$self" guest || rc=$?
+    relay_results guest "$work/guest/output.log"
+    check_eq "guest exited 0" 0 "$rc"
+    rm -f "$work"/d*.img
+    summary
+    exit
+    ;;
+guest) ;;
+*)
+    echo "usage: $0 [host|guest]" >&2
+    exit 2
+    ;;
+esac
+
+# ------------------------------------------------------------------ guest
+PLUGIN=$DMLOG_BUILD/daemons/dmeventd-dmlog/libdevmapper-event-dmlog.so
+R=$DMLOG_RESULTS
+export LVM_SYSTEM_DIR=/tmp/lvm DMLOG_CONFIG=/tmp/dmlog.conf
+
+lvm_conf() { # IMAGE_POLICY
+    mkdir -p $LVM_SYSTEM_DIR
+    cat >$LVM_SYSTEM_DIR/lvm.conf <<EOF
+devices {
+    dir = "/dev"
+    scan = [ "/dev" ]
+    obtain_device_list_from_udev = 0
+    external_device_info_source = "none"
+    use_devicesfile = 0
+    filter = [ "a|^/dev/mapper/pv[0-9]\$|", "r|.*|" ]
+}
+activation {
+    udev_sync = 0
+    udev_rules = 0
+    monitoring = 1
+    mirror_image_fault_policy = "$1"
+    mirror_log_fault_policy = "allocate"
+}
+dmeventd {
+    mirror_library = "$PLUGIN"
+    executable = "/sbin/dmeventd"
+}
+global {
+    event_activation = 0
+}
+backup {
+    backup = 0
+    archive = 0
+}
+EOF
+}
+
+if [[ ! -f $PLUGIN ]]; then
+    fail "plugin built" "$PLUGIN missing (make plugin)"
+    summary
+    exit 1
+fi
+if ! check "modules load" load_dm_modules; then summary; exit 1; fi
+lvm_conf remove
+cat >$DMLOG_CONFIG <<'EOF'
+lvm {
+    volume_list = [ "vgsel" ]
+}
+EOF
+
+ok=1
+letters=(a b c d e f g h)
+for ((i = 0; i < NDISKS; i++)); do
+    d=/dev/vd${letters[i]}
+    dmsetup create pv$i --table "0 $(dev_sectors "$d") linear $d 0" || ok=0
+done
+check "pv0..pv$((NDISKS - 1)): dm-linear over the virtio disks" test $ok = 1
+
+if ! check "dmlogd starts" dmlogd_start -d; then summary; exit 1; fi
+/sbin/dmeventd -f -l >"$R/dmeventd.log" 2>&1 &
+DMEVENTD_PID=$!
+check "dmeventd runs in the foreground" wait_until 10 test -p /run/dmeventd-server
+
+lvmq() { lvm "$@" 2>>"$R/lvm-stderr.log"; }
+lv_field() { lvmq lvs --noheadings -o "$1" "$2" | tr -d ' '; } # FIELD VG/LV
+table_of() { dmsetup table "$1" 2>/dev/null; }
+dm_uuid() { dmsetup info -c --noheadings -o uuid "$1" 2>/dev/null; }
+mm_of() { dmsetup info -c --noheadings -o major,minor --separator : "$1" 2>/dev/null | tr -d ' '; }
+is_userspace() { table_of "$1" | grep -q " mirror userspace "; }
+copy_done() { [[ $(lv_field copy_percent "$1") == 100.00 ]]; }
+seg_is() { [[ $(lv_field segtype "$1") == "$2" ]]; }
+evlog_has() { grep -q -- "$1" "$R/dmeventd.log"; }
+
+check "vgcreate vgsel (pv0 pv1 pv2 pv3 pv7)" lvmq vgcreate vgsel /dev/mapper/pv0 /dev/mapper/pv1 /dev/mapper/pv2 /dev/mapper/pv3 /dev/mapper/pv7
+check "vgcreate vgoth (pv4 pv5 pv6)" lvmq vgcreate vgoth /dev/mapper/pv4 /dev/mapper/pv5 /dev/mapper/pv6
+
+# ---------------------------------------------------------------- 1. selected
+check "lvcreate --type mirror -m1 --mirrorlog disk vgsel/m (legs pv0 pv1, log pv2)" \
+    lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 16M -n m vgsel \
+    /dev/mapper/pv0 /dev/mapper/pv1 /dev/mapper/pv2
+check "plugin switched vgsel/m to a userspace log" wait_until 60 is_userspace vgsel-m
+t=$(table_of vgsel-m)
+note "vgsel-m: $t"
+mlog_mm=$(mm_of vgsel-m_mlog)
+mlog_uuid=$(dm_uuid vgsel-m_mlog)
+check "table: userspace 4 <mlog's uuid> clustered-disk <mlog $mlog_mm> 1024, legs and handle_errors kept" \
+    grep -Eq "^0 32768 mirror userspace 4 $mlog_uuid clustered-disk $mlog_mm 1024 2 $(mm_of vgsel-m_mimage_0) 0 $(mm_of vgsel-m_mimage_1) 0 1 handle_errors\$" <<<"$t"
+check "log uuid is LVM's: LVM- + 64 characters" grep -Eq '^LVM-[A-Za-z0-9]{64}$' <<<"$mlog_uuid"
+check "dmsetup status: dmlogd answers (clustered-disk $mlog_mm A)" status_matches vgsel-m "3 clustered-disk $mlog_mm A\$"
+check "dmeventd log: switched" evlog_has "vgsel-m: switched to dmlogd's log"
+check "lvs: segtype still mirror" seg_is vgsel/m mirror
+check "lvs: copy_percent reaches 100.00" wait_until 120 copy_done vgsel/m
+check_eq "lvs: log LV is [m_mlog]" "[m_mlog]" "$(lv_field mirror_log vgsel/m)"
+
+dev=/dev/mapper/vgsel-m
+dd if=/dev/urandom of=/tmp/exp bs=1M count=16 status=none
+check "write 16 MiB through vgsel/m (O_DIRECT)" dd if=/tmp/exp of=$dev bs=1M oflag=direct status=none
+check "read back equal" same_content $dev /tmp/exp
+check "legs equal" legs_equal "$(dm_dev vgsel-m_mimage_0)" "$(dm_dev vgsel-m_mimage_1)"
+check "still a userspace log after the writes" is_userspace vgsel-m
+
+# ---------------------------------------------------------------- 2. unselected
+check "lvcreate --type mirror -m1 --mirrorlog disk vgoth/m" \
+    lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 16M -n m vgoth
+check "dmeventd log: vgoth-m monitored" wait_until 30 evlog_has "Monitoring mirror device vgoth-m"
+check "dmeventd log: vgoth-m not selected" wait_until 30 evlog_has "vgoth-m: not selected"
+check "vgoth/m keeps LVM's disk log" grep -q " mirror disk 2 $(mm_of vgoth-m_mlog) 1024 2 " <<<"$(table_of vgoth-m)"
+check "vgoth/m: copy_percent reaches 100.00" wait_until 120 copy_done vgoth/m
+
+# ---------------------------------------------------------------- 3. leg failure, policy remove
+sectors=$(dmsetup table pv1 | awk '{print $2}')
+dd if=/dev/urandom of=/tmp/chunk bs=1M count=1 status=none
+dd if=/tmp/chunk of=/tmp/exp bs=1M seek=3 conv=notrunc status=none
+check "pv1 fails (dm error target)" sh -c "dmsetup suspend pv1 && dmsetup reload pv1 --table '0 $sectors error' && dmsetup resume pv1"
+# the write hits the failed leg; the mirror holds it until LVM's repair
+(dd if=/tmp/chunk of=$dev bs=1M seek=3 oflag=direct status=none && echo ok >/tmp/w1 || echo fail >/tmp/w1) &
+check "dmeventd log: Device failure in vgsel-m" wait_until 60 evlog_has "Device failure in vgsel-m"
+check "dmeventd log: repair of vgsel-m finished" wait_until 120 evlog_has "Repair of mirrored device vgsel-m finished successfully"
+check "repair (policy remove): vgsel/m is linear" wait_until 30 seg_is vgsel/m linear
+check "the held write completed" wait_until 60 test -s /tmp/w1
+check_eq "the held write succeeded" ok "$(cat /tmp/w1 2>/dev/null)"
+check_eq "vgsel/m now on pv0 only" "/dev/mapper/pv0(0)" "$(lv_field devices vgsel/m)"
+check "every byte written is there" same_content $dev /tmp/exp
+note "lvs after repair: $(lvmq lvs -a --noheadings -o lv_name,segtype,devices vgsel | tr -s ' ' | tr '\n' ';')"
+
+# ---------------------------------------------------------------- 4. policy allocate
+check "vgreduce --removemissing vgsel" lvmq vgreduce --removemissing --force vgsel
+lvm_conf allocate
+check "lvcreate vgsel/a (legs pv0 pv2, log pv3)" \
+    lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 8M -n a vgsel \
+    /dev/mapper/pv0 /dev/mapper/pv2 /dev/mapper/pv3
+check "vgsel/a switched to dmlogd's log" wait_until 60 is_userspace vgsel-a
+check "vgsel/a: copy_percent reaches 100.00" wait_until 120 copy_done vgsel/a
+deva=/dev/mapper/vgsel-a
+dd if=/dev/urandom of=/tmp/expa bs=1M count=8 status=none
+check "write 8 MiB through vgsel/a" dd if=/tmp/expa of=$deva bs=1M oflag=direct status=none
+sectors=$(dmsetup table pv2 | awk '{print $2}')
+check "pv2 (leg 1 of vgsel/a) fails" sh -c "dmsetup suspend pv2 && dmsetup reload pv2 --table '0 $sectors error' && dmsetup resume pv2"
+dd if=/dev/urandom of=/tmp/chunk bs=64k count=1 status=none
+dd if=/tmp/chunk of=/tmp/expa bs=64k seek=5 conv=notrunc status=none
+(dd if=/tmp/chunk of=$deva bs=64k seek=5 oflag=direct status=none && echo ok >/tmp/w2 || echo fail >/tmp/w2) &
+check "dmeventd log: repair of vgsel-a finished" wait_until 120 evlog_has "Repair of mirrored device vgsel-a finished successfully"
+check "repair (policy allocate): vgsel/a is still a mirror" wait_until 30 seg_is vgsel/a mirror
+note "lvs -a after repair: $(lvmq lvs -a --noheadings -o lv_name,devices vgsel | tr -s ' ' | tr '\n' ';')"
+check "the repair allocated from the spare pv7 (unused before)" grep -q pv7 <<<"$(lvmq lvs -a --noheadings -o devices vgsel)"
+check "the plugin switched the repaired mirror to dmlogd's log again" wait_until 60 is_userspace vgsel-a
+check "the held write completed" wait_until 60 test -s /tmp/w2
+check_eq "the held write succeeded" ok "$(cat /tmp/w2 2>/dev/null)"
+check "vgsel/a: copy_percent reaches 100.00 again" wait_until 120 copy_done vgsel/a
+check "every byte written to vgsel/a is there" same_content $deva /tmp/expa
+note "vgsel-a: $(table_of vgsel-a)"
+
+# ---------------------------------------------------------------- 5. an LVM reload
+# lvchange --refresh reloads LVM's own table (disk log): LVM unmonitors
+# before and monitors after, so the plugin switches it again.
+n_sw=$(grep -c "vgsel-a: switched" "$R/dmeventd.log")
+check "lvchange --refresh vgsel/a" lvmq lvchange --refresh vgsel/a
+note "copy_percent right after the refresh: $(lv_field copy_percent vgsel/a)"
+switched_again() { (($(grep -c "vgsel-a: switched" "$R/dmeventd.log") > n_sw)) && is_userspace vgsel-a; }
+check "after LVM's reload the plugin switched vgsel/a again" wait_until 60 switched_again
+check "vgsel/a: copy_percent 100.00 after the refresh" wait_until 120 copy_done vgsel/a
+check "vgsel/a: data intact after the refresh" same_content $deva /tmp/expa
+
+# ---------------------------------------------------------------- teardown
+check "lvchange -an vgsel/a vgoth/m" lvmq lvchange -an vgsel/a vgoth/m
+check "dmeventd log: unregistered" evlog_has "No longer monitoring mirror device vgsel-a"
+kill "$DMEVENTD_PID" 2>/dev/null
+check "dmlogd stops cleanly" dmlogd_stop
+cp /tmp/lvm/lvm.conf "$R/lvm.conf" 2>/dev/null
+summary
