@@ -13,6 +13,11 @@
  *   "slot.<n>"   EX, PERSISTENT, by the owner; PR by every watcher.
  *   "r.<hex>"    EX, PERSISTENT: copying region r, or writing it while it
  *                is out of sync (NOSYNC) until this node has recovered it.
+ *   "live.<n>"   EX, not persistent, by slot n's daemon once its kernel
+ *                has reloaded after the join; PR queued by every watcher.
+ *                A granted PR: slot n's kernel runs without a daemon that
+ *                reloaded it (kill -9, or a restart not finished): it may
+ *                miss announcements, so nobody grants anything.
  *
  * No resync work is handed out and no NOSYNC write is allowed unless this
  * node holds "barrier" PR, has no reload pending, suspects no dead node,
@@ -88,10 +93,24 @@ static void want_reload(struct cluster_log *cl)
 		cl->env.reload(cl->env.ctx, cl->log->uuid);
 }
 
+/* Slots whose kernel may have missed an announcement (live_ast). */
+static uint32_t daemonless(const struct cluster_log *cl)
+{
+	uint32_t n = 0;
+
+#ifdef DMLOG_FAULT_COPY_DAEMONLESS
+	return 0;	/* test-only broken build (also read_busy) */
+#endif
+	for (uint32_t m = 0; cl->w && m < cl->nr_slots; m++)
+		n += cl->w[m].active && cl->w[m].live == LV_FREE;
+	return n;
+}
+
 static bool may_grant(const struct cluster_log *cl)
 {
 	return cl->loaded && cl->b == B_PR && !cl->reload_pending &&
-	       !cl->purge_pending && !cl->nr_suspect && !cl->leave_wanted;
+	       !cl->purge_pending && !cl->nr_suspect && !cl->leave_wanted &&
+	       !daemonless(cl);
 }
 
 static struct rlock *rl_find(struct cluster_log *cl, uint64_t region)
@@ -226,6 +245,85 @@ static void announce(struct cluster_log *cl)
 	want_reload(cl);
 	if (lk(cl, "barrier", LM_EX, 0, &cl->barrier, barrier_ast, NULL, cl))
 		announce_done(cl);
+}
+
+/* ---------------------------------------------------------------- live */
+
+/* A daemon killed with kill -9 drops its "barrier" PR, so announcements
+ * complete without its kernel reloading: region-hash entries that say
+ * clean for regions now out of sync survive, and once a new daemon is
+ * loaded it answers the MARK/FLUSH that lets such a write reach every
+ * leg. Its "live" EX went with it; the watchers' PR is granted, and its
+ * AST is queued before the grant of any later "table" request of theirs,
+ * so nobody verifies a region for copying before it knows. */
+static void live_bast(void *arg, int mode);
+
+static void live_ast(void *arg, int status)
+{
+	struct watch *w = arg;
+
+	if (status) {
+		w->live = LV_NONE;
+		return;
+	}
+	w->live = LV_FREE;
+	if (w->active && w->cl->loaded)
+		log_info("%s: slot %u (node %u) has no live daemon: no resync "
+			 "until it is back", w->cl->log->uuid, w->slot,
+			 w->node_id);
+	kick(w->cl);
+}
+
+static void live_watch(struct watch *w)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "live.%u", w->slot);
+	w->live = LV_WAIT;
+	if (lk(w->cl, name, LM_PR, 0, &w->live_lksb, live_ast, live_bast, w))
+		w->live = LV_NONE;
+}
+
+/* The slot's new daemon wants EX: it asks only after its kernel has
+ * reloaded. Let it in and wait behind it again. */
+static void live_bast(void *arg, int mode)
+{
+	struct watch *w = arg;
+
+	(void)mode;
+	if (w->live != LV_FREE)
+		return;
+	unlk(w->cl, &w->live_lksb);
+	live_watch(w);
+	kick(w->cl);
+}
+
+static void live_unwatch(struct watch *w)
+{
+	if (w->live != LV_NONE)
+		unlk(w->cl, &w->live_lksb);
+	w->live = LV_NONE;
+}
+
+static void live_own_ast(void *arg, int status)
+{
+	struct cluster_log *cl = arg;
+
+	if (status)
+		log_err("%s: lock live.%u refused (%d): other nodes will not "
+			"resync", cl->log->uuid, cl->slot, status);
+}
+
+/* Our kernel has reloaded since the join: we are live. */
+static void live_take(struct cluster_log *cl)
+{
+	char name[32];
+
+	if (cl->live_taken)
+		return;
+	snprintf(name, sizeof(name), "live.%u", cl->slot);
+	cl->live_taken = !lk(cl, name, LM_EX, 0, &cl->live, live_own_ast,
+			     NULL, cl);
 }
 
 /* ---------------------------------------------------------------- slots */
@@ -375,6 +473,8 @@ static int scan_slots(struct cluster_log *cl)
 			       probe_ast, NULL, w))
 				w->active = w->probe = false;
 		}
+		if (w->active && w->live == LV_NONE)
+			live_watch(w);
 		/* lost owner, or an earlier life of this very node */
 		lost = was || si.node_id == cl->node_id ||
 		       !cl->am->node_alive(cl->env.lm, si.node_id);
@@ -613,6 +713,7 @@ static void do_merges(struct cluster_log *cl)
 		w->merge = false;
 		w->active = false;
 		unlk(cl, &w->lksb);
+		live_unwatch(w);
 	}
 }
 
@@ -698,6 +799,9 @@ static void do_leave(struct cluster_log *cl)
 	    !(cl->leave_handoff && alone))
 		cl->cops->write_slot_info(cl->st, cl->slot, DMLOG_SLOT_FREE, 0);
 	unlk(cl, &cl->slot_lksb);
+	if (cl->live_taken)
+		unlk(cl, &cl->live);
+	cl->live_taken = false;
 	cl->left = true;
 }
 
@@ -1006,6 +1110,7 @@ int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 			cl->am->purge_orphans(cl->env.lm, cl->ls);
 			cl->purge_pending = false;
 		}
+		live_take(cl);
 		if (cl->b == B_RESPONDING)
 			barrier_release(cl);
 		else if (cl->b == B_EX)

@@ -52,6 +52,11 @@ struct watch {
 	bool probe;		/* NOQUEUE PR probe pending: owner unproven */
 	bool merge;		/* PR granted: merge under "table" */
 	uint32_t node_id;	/* from the last slot info read */
+	/* PR on "live.<slot>": queued while the owner's daemon holds EX
+	 * (taken once its kernel has reloaded after its join); granted =
+	 * the slot's kernel has no daemon that reloaded it: grant nothing */
+	struct lm_lksb live_lksb;
+	enum { LV_NONE, LV_WAIT, LV_FREE } live;
 };
 
 enum bar_state { B_NONE, B_WAIT_PR, B_PR, B_RESPONDING, B_WAIT_EX, B_EX };
@@ -92,6 +97,9 @@ struct cluster_log {
 
 	struct lm_lksb barrier;
 	enum bar_state b;
+
+	struct lm_lksb live;		/* "live.<slot>" EX, not persistent */
+	bool live_taken;
 
 	struct watch *w;		/* nr_slots entries, never moved */
 	uint32_t nr_suspect;
