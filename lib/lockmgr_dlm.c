@@ -232,11 +232,14 @@ static void rec_ast(void *arg)
 	m->st.ast++;
 	if (r->sp->closing)
 		return;
-	if (status == -EUNLOCK) {
+	/* libdlm reports these positive in sb_status (the kernel's
+	 * header says negative): accept both. Seen on the real cluster:
+	 * with only the negative one, every unlocked record stayed. */
+	if (status == EUNLOCK || status == -EUNLOCK) {
 		free_rec(m, r);
 		return;
 	}
-	if (status == -ECANCEL) {
+	if (status == ECANCEL || status == -ECANCEL) {
 		r->rq = -1;
 		if (!u)
 			release(m, r);

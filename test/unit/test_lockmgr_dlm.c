@@ -194,10 +194,11 @@ static int f_unlock_ast(void *ctx, void *h, uint32_t lkid, uint32_t flags,
 	(void)ctx;
 	flog("%s %u", flags & LKF_CANCEL ? "cancel" : "unlock", lkid);
 	if (flags & LKF_CANCEL && F.held.ast) {
-		queue(F.held.fd, F.held.ast, arg, lksb, -ECANCEL);
+		/* positive, as libdlm reports them (dlm_unlock(3)) */
+		queue(F.held.fd, F.held.ast, arg, lksb, ECANCEL);
 		F.held.ast = NULL;
 	} else if (!(flags & LKF_CANCEL)) {
-		queue(hfd(h), rec_ast_fn, arg, lksb, -EUNLOCK);
+		queue(hfd(h), rec_ast_fn, arg, lksb, EUNLOCK);
 	}
 	return 0;
 }
@@ -266,6 +267,14 @@ static struct lockmgr *mk(void)
 
 #define A(lm) ((lm)->ops->async)
 
+static const char *desc(struct lockmgr *lm)
+{
+	static char buf[512];
+
+	lockmgr_dlm_describe(lm, buf, sizeof(buf));
+	return buf;
+}
+
 static void test_grant_only_from_dispatch(void **state)
 {
 	struct lockmgr *lm = mk();
@@ -285,7 +294,9 @@ static void test_grant_only_from_dispatch(void **state)
 	assert_int_not_equal(u.lksb.lkid, 0);
 	assert_int_equal(A(lm)->unlock(lm, ls, &u.lksb), 0);
 	assert_int_equal(u.lksb.lkid, 0);
+	assert_non_null(strstr(desc(lm), " 1 locks held"));
 	lockmgr_dlm_dispatch(lm);	/* EUNLOCK frees the record */
+	assert_non_null(strstr(desc(lm), " 0 locks held"));
 	A(lm)->ls_close(lm, ls);
 	assert_string_equal(F.log, "open dmlog-x;lock table 5 persistent;"
 			    "unlock 1;release dmlog-x;");
