@@ -211,13 +211,25 @@ note "vgsel-a: $(table_of vgsel-a)"
 # ---------------------------------------------------------------- 5. an LVM reload
 # lvchange --refresh reloads LVM's own table (disk log): LVM unmonitors
 # before and monitors after, so the plugin switches it again.
+# A probe written straight onto leg 1 (behind the mirror's back) in region
+# 10 shows whether the reload makes anything resync that region.
 n_sw=$(grep -c "vgsel-a: switched" "$R/dmeventd.log")
+leg1=$(dm_dev vgsel-a_mimage_1)
+dd if=/dev/urandom of=/tmp/probe bs=4k count=1 status=none
+dd if=/tmp/probe of="$leg1" bs=4k seek=$((10 * 128 + 16)) oflag=direct status=none
 check "lvchange --refresh vgsel/a" lvmq lvchange --refresh vgsel/a
 note "copy_percent right after the refresh: $(lv_field copy_percent vgsel/a)"
 switched_again() { (($(grep -c "vgsel-a: switched" "$R/dmeventd.log") > n_sw)) && is_userspace vgsel-a; }
 check "after LVM's reload the plugin switched vgsel/a again" wait_until 60 switched_again
 check "vgsel/a: copy_percent 100.00 after the refresh" wait_until 120 copy_done vgsel/a
+if range_is "$(dm_dev vgsel-a_mimage_1)" $(((10 * 128 + 16) * 4)) /tmp/probe; then
+    note "LVM reload + switch back: region 10 was NOT resynced (probe intact)"
+else
+    note "LVM reload + switch back: region 10 WAS resynced (probe overwritten)"
+fi
+dd if=/tmp/expa of=$deva bs=4k skip=$((10 * 128 + 16)) seek=$((10 * 128 + 16)) count=1 oflag=direct status=none
 check "vgsel/a: data intact after the refresh" same_content $deva /tmp/expa
+check "vgsel/a: legs equal" legs_equal "$(dm_dev vgsel-a_mimage_0)" "$(dm_dev vgsel-a_mimage_1)"
 
 # ---------------------------------------------------------------- teardown
 check "lvchange -an vgsel/a vgoth/m" lvmq lvchange -an vgsel/a vgoth/m
