@@ -226,20 +226,24 @@ static void rec_ast(void *arg)
 {
 	struct rec *r = arg;
 	struct dlm_lm *m = rec_lm(r);
-	int status = r->lksb.sb_status;
+	/* The kernel's codes are negative; libdlm flips them positive in
+	 * sb_status (EAGAIN for a NOQUEUE refusal, EUNLOCK, ECANCEL, ...).
+	 * The lock interface speaks negative errnos: flip back, and
+	 * accept either sign. */
+	int status = r->lksb.sb_status > 0 ? -r->lksb.sb_status :
+					     r->lksb.sb_status;
 	struct lm_lksb *u = r->user;
 
 	m->st.ast++;
 	if (r->sp->closing)
 		return;
-	/* libdlm reports these positive in sb_status (the kernel's
-	 * header says negative): accept both. Seen on the real cluster:
-	 * with only the negative one, every unlocked record stayed. */
-	if (status == EUNLOCK || status == -EUNLOCK) {
+	/* Seen on the real cluster before the flip: every unlocked record
+	 * stayed, and NOQUEUE refusals were not seen as -EAGAIN. */
+	if (status == -EUNLOCK) {
 		free_rec(m, r);
 		return;
 	}
-	if (status == ECANCEL || status == -ECANCEL) {
+	if (status == -ECANCEL) {
 		r->rq = -1;
 		if (!u)
 			release(m, r);

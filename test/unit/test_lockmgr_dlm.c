@@ -154,7 +154,7 @@ static int f_lock(void *ctx, void *h, uint32_t mode, struct dlm_lksb *lksb,
 		lksb->sb_lkid = ++F.next_lkid;
 	if (F.refuse_next) {
 		F.refuse_next = false;
-		queue(hfd(h), ast, arg, lksb, -EAGAIN);
+		queue(hfd(h), ast, arg, lksb, EAGAIN);	/* as libdlm */
 	} else if (F.hold_next) {
 		F.hold_next = false;
 		F.held.ast = ast;
