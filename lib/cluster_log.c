@@ -85,9 +85,15 @@ static void unlk(struct cluster_log *cl, struct lm_lksb *lksb)
 static void want_reload(struct cluster_log *cl)
 {
 	cl->reload_pending = true;
-	/* an instance suspended already has no write in flight: the next
-	 * new instance to resume satisfies the request */
-	cl->saw_postsuspend = cl->log->state == LOG_SUSPENDED;
+	/* An instance not running has no write in flight through it: the
+	 * next new instance to resume satisfies the request. That includes
+	 * one a restarted daemon re-created but has not resumed: the kernel
+	 * may have suspended it before the old daemon died, and then sends
+	 * no POSTSUSPEND before resuming the next one (sim seed 4560: the
+	 * join's announcement waited for that forever, holding "table").
+	 * If the kernel still runs it, dm suspends it (POSTSUSPEND) before
+	 * it resumes another instance anyway. */
+	cl->saw_postsuspend = cl->log->state != LOG_RUNNING;
 	cl->reload_luid = cl->log->luid;
 	if (cl->env.reload)
 		cl->env.reload(cl->env.ctx, cl->log->uuid);
@@ -752,6 +758,16 @@ static void setoos_announced(struct cluster_log *cl)
 	cl->nr_setoos = j;
 }
 
+/* Bits still to be set are out of sync here already: a refresh that
+ * re-reads the device before our session wrote them must not make the
+ * kernel trust a leg a write just failed on. */
+static void setoos_in_cache(struct cluster_log *cl)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		if (cl->setoos[i].st == SO_QUEUED)
+			bitmap_clear(cl->log->in_sync, cl->setoos[i].region);
+}
+
 static struct setoos *setoos_find(struct cluster_log *cl, uint64_t region)
 {
 	for (size_t i = 0; i < cl->nr_setoos; i++)
@@ -1095,6 +1111,8 @@ int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 	r = cl->cops->reset_slot(cl->st, log->idle);
 	if (!r)
 		r = cl->cops->read_oos(cl->st, cl->log->in_sync);
+	if (!r)
+		setoos_in_cache(cl);
 	if (!r)
 		r = scan_slots(cl);
 	if (r)
