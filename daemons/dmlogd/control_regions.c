@@ -6,6 +6,7 @@
 #include "control_cluster.h"
 #include "control_cmds.h"
 #include "control_util.h"
+#include "cluster_log.h"
 #include "log_admin.h"
 #include "log_engine.h"
 #include "store_disk.h"
@@ -187,6 +188,9 @@ int control_progress(const struct control_env *env, struct json_object *args,
 	cj_u64(result, "recovering", c.recovering);
 	cj_u64(result, "dirty", c.dirty);
 	cj_bool(result, "cluster_wide", log->cl != NULL);
+	/* an operator resync asked here and not on the device yet */
+	cj_bool(result, "resync_queued", log->cl &&
+		cluster_resync_pending(log->cl));
 	control_status_log(env, log, cj_obj(result, "status"));
 	return 0;
 }

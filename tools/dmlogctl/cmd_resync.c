@@ -122,6 +122,10 @@ static int to_regions(const struct resync_opts *o, struct json_object *st,
 	return CTL_EXIT_OK;
 }
 
+/* How long a shared log's resync may wait for the cluster's table lock
+ * before dmlogctl says so (the request stays queued in dmlogd). */
+#define RECORD_TIMEOUT_MS 60000
+
 static int send_resync(const char *uuid, uint64_t first, uint64_t count,
 		       struct json_object **res)
 {
@@ -168,9 +172,14 @@ static int do_resync(struct ctl_ctx *ctx, const struct resync_opts *o,
 	if ((r = to_regions(o, st, &rr.first, &rr.count)) ||
 	    (r = send_resync(rr.id, rr.first, rr.count, &res)))
 		return r;
+	if (jget_bool(res, "cluster_wide") &&
+	    (r = resync_recorded(&rr, RECORD_TIMEOUT_MS))) {
+		json_object_put(res);
+		return r;
+	}
 	if (!ctx->json && jget_bool(res, "cluster_wide"))
-		printf("%s: regions %llu-%llu queued to be marked out of sync "
-		       "on every node (%llu were in sync); %s\n", rr.id,
+		printf("%s: regions %llu-%llu marked out of sync on the log "
+		       "device for every node (%llu were in sync); %s\n", rr.id,
 		       (unsigned long long)rr.first,
 		       (unsigned long long)(rr.first + rr.count - 1),
 		       (unsigned long long)jget_u64(res, "marked"),

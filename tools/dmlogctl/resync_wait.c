@@ -151,3 +151,50 @@ int resync_wait(const struct resync_range *r, FILE *out, uint64_t *left)
 	}
 	return CTL_EXIT_OK;
 }
+
+/* Is the resync still queued in dmlogd (not on the device yet)? */
+static int queued(struct ctl_conn *c, const struct resync_range *r,
+		  bool *q)
+{
+	struct json_object *a = json_object_new_object(), *res;
+	int e;
+
+	json_object_object_add(a, "log", json_object_new_string(r->id));
+	e = ctl_request(c, "progress", a, &res);
+	json_object_put(a);
+	if (e)
+		return e;
+	*q = jget_bool(res, "resync_queued");
+	json_object_put(res);
+	return CTL_EXIT_OK;
+}
+
+int resync_recorded(const struct resync_range *r, unsigned timeout_ms)
+{
+	uint64_t t0 = now_ms();
+	struct ctl_conn c;
+	bool q = true;
+	int e;
+
+	if ((e = ctl_connect(&c)))
+		goto lost;
+	while (!(e = queued(&c, r, &q)) && q && now_ms() - t0 < timeout_ms)
+		sleep_ms(POLL_MS);
+	ctl_disconnect(&c);
+	if (e)
+		goto lost;
+	if (q) {
+		ctl_err("%s: the resync is still queued for the cluster's "
+			"table lock after %u s (another node holds it); dmlogd "
+			"records it when it gets the lock, but loses it if it "
+			"stops before: check 'dmlogctl status %s'", r->id,
+			timeout_ms / 1000, r->id);
+		return CTL_EXIT_BUSY;
+	}
+	return CTL_EXIT_OK;
+lost:
+	ctl_err("%s: lost contact with dmlogd before the resync was on the "
+		"log device: it may be lost; check 'dmlogctl status %s' and "
+		"run the resync again", r->id, r->id);
+	return e;
+}

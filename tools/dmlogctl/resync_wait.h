@@ -18,6 +18,11 @@ struct resync_range {
 int resync_wait(const struct resync_range *r, FILE *out,
 		uint64_t *left);
 
+/* A resync of a shared log is queued for the cluster's "table" lock:
+ * wait (up to timeout_ms) until dmlogd says the bits are on the log
+ * device, so that the command reports a request nothing can lose. */
+int resync_recorded(const struct resync_range *r, unsigned timeout_ms);
+
 #define CTL_EXIT_INTERRUPTED 130
 
 #endif
