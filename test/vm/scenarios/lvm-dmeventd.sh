@@ -13,6 +13,9 @@
 #      switches to "userspace ... clustered-disk <mlog>" with the mlog LV's
 #      uuid as log uuid; lvs still shows a mirror reaching 100%; writes
 #      read back; legs equal.
+#   1b. the window before the switch held open (lvcreate --monitor n, then
+#      lvchange --monitor y) with writes going on across the switch: the
+#      kernel log's state is imported, nothing written is lost.
 #   2. the same in vgoth (not selected): LVM's "disk" log stays.
 #   3. pv1 (leg 1 of vgsel/m) fails; a write: dmeventd's plugin runs
 #      lvconvert --repair --use-policies through liblvm2cmd, and with
@@ -156,6 +159,39 @@ check "write 16 MiB through vgsel/m (O_DIRECT)" dd if=/tmp/exp of=$dev bs=1M ofl
 check "read back equal" same_content $dev /tmp/exp
 check "legs equal" legs_equal "$(dm_dev vgsel-m_mimage_0)" "$(dm_dev vgsel-m_mimage_1)"
 check "still a userspace log after the writes" is_userspace vgsel-m
+
+# ---------------------------------------------------------------- 1b. the window
+# The window between LVM's activation and the switch, held open: vgsel/w is
+# created unmonitored, so it runs on the kernel's disk log until
+# "lvchange --monitor y" registers it. Writes go on across the switch; the
+# kernel log's in-sync regions must be imported (a probe on leg 1 in a
+# region nobody writes survives: no blanket resync), nothing written is
+# lost, and the legs end equal.
+check "lvcreate --monitor n vgsel/w (legs pv3 pv7, log pv2): not registered" \
+    lvmq lvcreate -y --monitor n --type mirror -m1 --mirrorlog disk --regionsize 512k -L 8M -n w vgsel \
+    /dev/mapper/pv3 /dev/mapper/pv7 /dev/mapper/pv2
+check "vgsel/w: LVM's disk log" grep -q " mirror disk 2 " <<<"$(table_of vgsel-w)"
+check "vgsel/w: copy_percent reaches 100.00 on the kernel's log" wait_until 120 copy_done vgsel/w
+devw=/dev/mapper/vgsel-w
+dd if=/dev/urandom of=/tmp/expw bs=1M count=8 status=none
+check "write 8 MiB through vgsel/w in the window" dd if=/tmp/expw of=$devw bs=1M oflag=direct status=none
+PROBE_KB=$((12 * 512 + 64)) # region 12; the writer stays in regions 0..7
+dd if=/dev/urandom of=/tmp/probew bs=4k count=1 status=none
+dd if=/tmp/probew of="$(dm_dev vgsel-w_mimage_1)" bs=4k seek=$((PROBE_KB / 4)) oflag=direct status=none
+bg_writer_start $devw /tmp/expw 0 4096 7
+check "background writer running on vgsel/w" bg_writer_progress 5 60
+check "lvchange --monitor y vgsel/w" lvmq lvchange --monitor y vgsel/w
+check "vgsel/w switched under the writer" wait_until 60 is_userspace vgsel-w
+check "writes go on after the switch" bg_writer_progress 10 60
+check "no write failed" bg_writer_stop
+wuuid=$(dm_uuid vgsel-w_mlog)
+check "dmlogd imported the kernel's disk log of vgsel/w" grep -q "$wuuid: importing kernel disk log" "$DMLOGD_LOG"
+check "vgsel/w: copy_percent reaches 100.00 on dmlogd's log" wait_until 120 copy_done vgsel/w
+check "probe on leg 1 intact: the kernel's in-sync regions were trusted" range_is "$(dm_dev vgsel-w_mimage_1)" $PROBE_KB /tmp/probew
+dd if=/tmp/expw of=$devw bs=4k skip=$((PROBE_KB / 4)) seek=$((PROBE_KB / 4)) count=1 oflag=direct status=none
+check "vgsel/w: every byte written before and across the switch is there" same_content $devw /tmp/expw
+check "vgsel/w: legs equal" legs_equal "$(dm_dev vgsel-w_mimage_0)" "$(dm_dev vgsel-w_mimage_1)"
+check "lvremove vgsel/w" lvmq lvremove -y vgsel/w
 
 # ---------------------------------------------------------------- 2. unselected
 check "lvcreate --type mirror -m1 --mirrorlog disk vgoth/m" \
