@@ -181,6 +181,8 @@ static int read_one_slot(const struct cluster_log *cl, uint32_t m,
 	s->suspect = !s->this_node && cl->w[m].suspect;
 	s->owner = owner_of(cl, s);
 	s->merging = s->owner == CI_OWNER_MERGING;
+	s->no_daemon = !s->this_node && s->active && cl->w[m].active &&
+		       cl->w[m].live == LV_FREE;
 	if (!s->active)
 		return 0;
 	bitmap_fill(one, false);
@@ -212,6 +214,7 @@ static int read_slots(const struct cluster_log *cl, struct cluster_info *ci)
 			       s->owner == CI_OWNER_MERGING;
 		ci->nr_merging += s->merging;
 		ci->nr_probing += s->owner == CI_OWNER_PROBING;
+		ci->nr_no_daemon += s->no_daemon;
 	}
 	if (!r) {
 		ci->nr_slots = cl->nr_slots;

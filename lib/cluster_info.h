@@ -67,6 +67,9 @@ struct ci_slot {
 	bool member;		/* node_id is a live cluster member */
 	bool suspect;		/* its marks answer "not in sync" here */
 	bool merging;
+	/* its kernel runs without a daemon that reloaded it (killed, or a
+	 * restart not finished): no node grants resync work meanwhile */
+	bool no_daemon;
 	enum ci_owner owner;
 	bool dirty_known;	/* dirty was read (ACTIVE slots only) */
 	uint64_t dirty;		/* regions marked in the slot's bitmap (bad
@@ -98,7 +101,7 @@ struct cluster_info {
 
 	uint32_t nr_slots;	/* 0 before the device was probed */
 	struct ci_slot *slots;	/* nr_slots entries */
-	uint32_t nr_lost, nr_merging, nr_probing;
+	uint32_t nr_lost, nr_merging, nr_probing, nr_no_daemon;
 
 	uint64_t region_count;
 	uint64_t sync_count;	/* what GET_SYNC_COUNT answers the kernel */

@@ -99,7 +99,7 @@ static void lock_obj(const struct ci_lock *l, struct json_object *o)
 void control_cluster_obj(const struct cluster_info *ci,
 			 struct json_object *o)
 {
-	struct json_object *lost, *locks;
+	struct json_object *lost, *locks, *nodaemon;
 	char words[512];
 
 	cj_u64(o, "node_id", ci->node_id);
@@ -122,6 +122,10 @@ void control_cluster_obj(const struct cluster_info *ci,
 		    ci->slots[m].owner == CI_OWNER_MERGING)
 			cj_arr_u64(lost, ci->slots[m].node_id);
 	cj_bool(o, "merge_in_progress", ci->nr_merging > 0);
+	nodaemon = cj_arr(o, "nodes_without_daemon");
+	for (uint32_t m = 0; m < ci->nr_slots; m++)
+		if (ci->slots[m].no_daemon)
+			cj_arr_u64(nodaemon, ci->slots[m].node_id);
 	cj_u64(o, "suspect_regions", ci->suspect_regions);
 	cj_u64(o, "out_of_sync_regions", ci->out_of_sync);
 	cj_u64(o, "out_of_sync_on_device", ci->oos_device);
@@ -151,6 +155,7 @@ void control_cluster_slots(const struct cluster_info *ci,
 		cj_bool(o, "member", s->member);
 		cj_bool(o, "suspect", s->suspect);
 		cj_bool(o, "merging", s->merging);
+		cj_bool(o, "no_daemon", s->no_daemon);
 		if (s->dirty_known)
 			cj_u64(o, "dirty_regions", s->dirty);
 		else
@@ -208,6 +213,20 @@ bool control_cluster_health(const struct cluster_info *ci,
 	if (ci->nr_lost) {
 		*code = "node-lost";
 		lost_words(ci, words, len);
+		return true;
+	}
+	if (ci->nr_no_daemon) {
+		*code = "node-without-daemon";
+		for (uint32_t m = 0; m < ci->nr_slots; m++)
+			if (ci->slots[m].no_daemon)
+				appendf(words, len, "%snode %u (slot %u) has no "
+					"running dmlogd that reloaded its "
+					"mirror", words[0] ? "; " : "",
+					ci->slots[m].node_id,
+					ci->slots[m].slot);
+		appendf(words, len, ": no node starts a resync copy and "
+			"writes to out-of-sync regions wait until it is back "
+			"(start dmlogd there)");
 		return true;
 	}
 	return false;

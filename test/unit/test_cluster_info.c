@@ -485,6 +485,30 @@ static void test_json(void **state)
 	assert_non_null(strstr(words, "node 3 lost (slot 2): its 5 dirty "
 				      "regions read as out of sync"));
 	cluster_info_free(&ci);
+
+	/* node 3 merged; node 2's daemon was killed: its live lock free */
+	f->w[2].lost = f->w[2].suspect = false;
+	f->w[2].active = false;
+	f->w[1].live = LV_FREE;
+	assert_int_equal(cluster_info_get(&f->cl, &ci), 0);
+	assert_int_equal(ci.nr_no_daemon, 1);
+	assert_true(ci.slots[1].no_daemon);
+	assert_true(control_cluster_health(&ci, &code, words, sizeof(words)));
+	assert_string_equal(code, "node-without-daemon");
+	assert_non_null(strstr(words, "node 2 (slot 1) has no running "
+				      "dmlogd"));
+	json_object_put(o);
+	o = json_object_new_object();
+	control_cluster_obj(&ci, o);
+	l = json_object_object_get(o, "nodes_without_daemon");
+	assert_int_equal(json_object_array_length(l), 1);
+	assert_int_equal(json_object_get_int64(json_object_array_get_idx(l, 0)),
+			 2);
+	f->w[1].live = LV_WAIT;		/* its new daemon took EX: alive */
+	cluster_info_free(&ci);
+	assert_int_equal(cluster_info_get(&f->cl, &ci), 0);
+	assert_int_equal(ci.nr_no_daemon, 0);
+	cluster_info_free(&ci);
 	json_object_put(o);
 	json_object_put(arr);
 }
