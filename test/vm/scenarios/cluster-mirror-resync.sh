@@ -1,7 +1,7 @@
 #!/bin/bash
 # dmlog-vm: host
 # dmlog-vm: timeout=480
-# dmlog-vm: pending=lib/lockmgr_dlm.c passes libdlm's positive sb_status (EAGAIN, EUNLOCK) where -EAGAIN is expected: slot probes never turn into watches, every node suspects the others forever, so a 3-node resync stalls and a dead node's slot is never merged
+# dmlog-vm: pending=lib/lockmgr_dlm.c hands a NOQUEUE refusal to cluster_log as libdlm reports it, +EAGAIN (aced10f fixed only EUNLOCK/ECANCEL), and probe_ast() waits for -EAGAIN: no slot is ever watched, every node suspects the others forever, so a 3-node resync stalls and a dead node's slot is never merged
 # cluster-mirror-resync.sh - the initial resync of a clustered-disk mirror
 # (doc/design.md 7.6) on the real 3-node corosync + DLM cluster: three
 # fresh mirrors (no nosync) over legs with different content (leg 0
