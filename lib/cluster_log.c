@@ -723,6 +723,19 @@ static void do_merges(struct cluster_log *cl)
 	}
 }
 
+/* A mark kept only for a queued bit (setoos_marked): the kernel never
+ * sends its CLEAR (the region left its region hash at the reload). */
+static void unmark(struct cluster_log *cl, uint64_t region)
+{
+	struct dmlog_log *log = cl->log;
+
+	if (log->state != LOG_RUNNING || bitmap_test(log->idle, region) ||
+	    bitmap_test(log->recovering, region))
+		return;
+	bitmap_set(log->idle, region);
+	cl->st->ops->note(cl->st, STORE_BIT_CLEAN, region);
+}
+
 static void do_setoos(struct cluster_log *cl)
 {
 	bool any = false;
@@ -737,9 +750,15 @@ static void do_setoos(struct cluster_log *cl)
 				cl->log->uuid, (unsigned long long)o->region);
 		o->st = SO_WRITTEN;
 		any = true;
+		unmark(cl, o->region);
 	}
-	if (any)
+	if (any) {
 		cl->announce = true;
+		/* the marks setoos_marked kept are not needed any more */
+		if (cl->log->state == LOG_RUNNING &&
+		    cl->st->ops->flush(cl->st, cl->log->idle, cl->log->in_sync))
+			log_err("%s: flushing the slot failed", cl->log->uuid);
+	}
 }
 
 /* Our barrier EX is granted: every other member reloaded and re-read. */
@@ -756,6 +775,16 @@ static void setoos_announced(struct cluster_log *cl)
 			cl->setoos[j++] = o;
 	}
 	cl->nr_setoos = j;
+}
+
+/* A failed write answered before its bit is on the device (the
+ * reload exception in cluster_set_region_sync) has only our slot's mark
+ * to survive our death: keep it marked until do_setoos wrote the bit. */
+static void setoos_marked(struct cluster_log *cl, struct dmlog_log *log)
+{
+	for (size_t i = 0; i < cl->nr_setoos; i++)
+		if (cl->setoos[i].st == SO_QUEUED)
+			bitmap_clear(log->idle, cl->setoos[i].region);
 }
 
 /* Bits still to be set are out of sync here already: a refresh that
@@ -1108,6 +1137,7 @@ int cluster_resume(struct cluster_log *cl, struct dmlog_log *log)
 	 * each next one marks again, so marks still on the device are
 	 * stale; other nodes would not copy those regions (read_busy). */
 	bitmap_fill(log->idle, true);
+	setoos_marked(cl, log);
 	r = cl->cops->reset_slot(cl->st, log->idle);
 	if (!r)
 		r = cl->cops->read_oos(cl->st, cl->log->in_sync);
@@ -1355,10 +1385,13 @@ int cluster_set_region_sync(struct cluster_log *cl, uint64_t region,
 		return -ENOMEM;
 	kick(cl);
 	/* Not announced yet: the kernel resends. But a kernel that must
-	 * reload for another node's announcement cannot drain (the failed
-	 * write waits for this answer) while that node holds "table":
-	 * answer now, announce later (a read window on other nodes, 7.10). */
-	if (cl->b == B_RESPONDING) {
+	 * reload (for another node's announcement, for our own, after a
+	 * death) cannot drain while the failed write waits for this answer,
+	 * and the announcement that would answer it needs "table", which
+	 * that reload holds up: answer now, announce later (a read window on
+	 * other nodes, 7.10; sim --write-errors seed 8: our own join's
+	 * announcement waited for our own reload). */
+	if (cl->b == B_RESPONDING || cl->reload_pending) {
 		setoos_find(cl, region)->ack = false;
 		return 0;
 	}
