@@ -251,10 +251,12 @@ static int handle_dtr(struct log_server *srv, const struct ulog_msg *m)
 }
 
 /* The kernel keeps the size of the reply it got as the capacity of its
- * retry: an -ESRCH reply with no data would leave the retried request
- * (after the re-CTR and RESUME) no room for its answer (-ENOSPC). So the
- * -ESRCH reply carries zeros of the size that request normally returns;
- * the kernel ignores them. Status strings get room for any of ours. */
+ * retry: an error reply with no data would leave the retried request
+ * (after the re-CTR and RESUME for -ESRCH, or at once for -EAGAIN) no
+ * room for its answer (-ENOSPC, "Insufficient space to receive
+ * package", seen on the real cluster with -EAGAIN). So every error reply
+ * carries zeros of the size that request normally returns; the kernel
+ * ignores them. Status strings get room for any of ours. */
 static size_t normal_reply_size(uint32_t type)
 {
 	switch (type) {
@@ -274,7 +276,8 @@ static size_t normal_reply_size(uint32_t type)
 	}
 }
 
-static int esrch_reply(uint32_t type, void *out, size_t cap, size_t *len)
+static int error_reply(int err, uint32_t type, void *out, size_t cap,
+		       size_t *len)
 {
 	size_t n = normal_reply_size(type);
 
@@ -282,13 +285,14 @@ static int esrch_reply(uint32_t type, void *out, size_t cap, size_t *len)
 		n = cap;
 	memset(out, 0, n);
 	*len = n;
-	return -ESRCH;
+	return err;
 }
 
 int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 		      void *out, size_t out_cap, size_t *out_len)
 {
 	ssize_t i;
+	int r;
 
 	*out_len = 0;
 	switch (m->type) {
@@ -304,10 +308,13 @@ int log_server_handle(struct log_server *srv, const struct ulog_msg *m,
 		log_info("%s: %s for an unknown log instance: asking the "
 			 "kernel to re-create it", m->req.uuid,
 			 ulog_type_name(m->type));
-		return esrch_reply(m->type, out, out_cap, out_len);
+		return error_reply(-ESRCH, m->type, out, out_cap, out_len);
 	}
-	return log_request(srv->logs[i], m->type, m->payload, m->payload_len,
-			   out, out_cap, out_len);
+	r = log_request(srv->logs[i], m->type, m->payload, m->payload_len,
+			out, out_cap, out_len);
+	if (r < 0)
+		return error_reply(r, m->type, out, out_cap, out_len);
+	return r;
 }
 
 int log_server_take_kick(struct log_server *srv, char *uuid, size_t len)
