@@ -839,10 +839,34 @@ static void do_leave(struct cluster_log *cl)
 		    (cl->cops->read_slot_info(cl->st, m, &si) ||
 		     si.state == DMLOG_SLOT_ACTIVE))
 			alone = false;
-	if (cl->st->ops->close(cl->st, cl->log->idle, cl->log->in_sync,
-			       cl->leave_handoff && alone) ||
-	    !(cl->leave_handoff && alone))
-		cl->cops->write_slot_info(cl->st, cl->slot, DMLOG_SLOT_FREE, 0);
+	bool handoff = cl->leave_handoff && alone;
+	struct bitmap *clean = handoff ? NULL :
+			       bitmap_new(cl->nr_regions, true);
+	int r = 0;
+
+	/* Not the last: free the slot while the store is open (the close
+	 * ends it). The DTR follows a suspend, so no mark of ours is live:
+	 * a FREE slot starts empty for the next node that claims it. */
+	if (!handoff) {
+		r = clean ? cl->cops->reset_slot(cl->st, clean) : -ENOMEM;
+		if (!r)
+			r = cl->cops->write_slot_info(cl->st, cl->slot,
+						      DMLOG_SLOT_FREE, 0);
+		bitmap_free(clean);
+	}
+	if (!r)
+		r = cl->st->ops->close(cl->st, cl->log->idle, cl->log->in_sync,
+				       handoff);
+	if (r)
+		log_err("%s: leaving the cluster log: freeing slot %u failed "
+			"(%s): the other nodes will treat it as a lost node's "
+			"and resync its marks", cl->log->uuid, cl->slot,
+			strerror(-r));
+	else
+		log_info("%s: left the cluster log (slot %u %s)",
+			 cl->log->uuid, cl->slot,
+			 handoff ? "last: log handed back in the kernel's "
+				   "format" : "freed");
 	unlk(cl, &cl->slot_lksb);
 	if (cl->live_taken)
 		unlk(cl, &cl->live);
