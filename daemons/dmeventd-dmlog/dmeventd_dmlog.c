@@ -110,7 +110,12 @@ static void lvm_log(int level, const char *file, int line, int dm_errno,
 	(void)line;
 	(void)dm_errno;
 	level &= 7;
-	if (capture.on && level == LVM2_LOG_PRINT) {
+	/* Reports and warnings both come at LVM2_LOG_PRINT; a JSON report's
+	 * lines start with a brace or with indentation, LVM's messages
+	 * ("WARNING: ...") never do. */
+	if (capture.on && level == LVM2_LOG_PRINT &&
+	    (message[0] == '{' || message[0] == '}' || message[0] == ' ' ||
+	     message[0] == '\t')) {
 		n = strlen(message);
 		if (capture.len + n + 2 > capture.cap) {
 			capture.overflow = true;
@@ -218,6 +223,9 @@ static bool lvm_run(const char *cmdline, char **out)
 		capture.buf[0] = '\0';
 		capture.on = true;
 	}
+	/* The log function is global in liblvm2cmd and LVM's helper library
+	 * sets its own when it initialises: set ours for every command. */
+	lvm2_log_fn(lvm_log);
 	plog(L_DEBUG, "Running: %s", cmdline);
 	r = lvm2_run(lvm_handle, cmdline);
 	ok = r == LVM2_COMMAND_SUCCEEDED;
@@ -354,7 +362,10 @@ static bool is_selected(struct dso_state *s, const struct lvm_conf *c)
 
 	if (!c->sel.n)
 		return false;
-	if (lvm_select_needs_tags(&c->sel) &&
+	/* names first: the tags cost an LVM command */
+	if (lvm_select_match(&c->sel, s->vg, s->lv, NULL, 0))
+		return true;
+	if (!lvm_select_needs_tags(&c->sel) ||
 	    lv_tags(s, lvt, vgt, sizeof(lvt), tags, 64, &ntags))
 		return false;
 	return lvm_select_match(&c->sel, s->vg, s->lv, tags, ntags);

@@ -8,7 +8,7 @@
 # LVM's own tests do, by reloading it with the error target). A temporary
 # lvm.conf (LVM_SYSTEM_DIR) points dmeventd/mirror_library at the built
 # plugin; dmeventd runs in the foreground from the host's /sbin; dmlogd
-# runs; dmlog.conf selects the VG "vgsel" only.
+# runs; dmlog.conf selects the VG "vgsel" and the tag "dmlog".
 #   1. lvcreate --type mirror -m1 --mirrorlog disk in vgsel: the live table
 #      switches to "userspace ... clustered-disk <mlog>" with the mlog LV's
 #      uuid as log uuid; lvs still shows a mirror reaching 100%; writes
@@ -16,7 +16,8 @@
 #   1b. the window before the switch held open (lvcreate --monitor n, then
 #      lvchange --monitor y) with writes going on across the switch: the
 #      kernel log's state is imported, nothing written is lost.
-#   2. the same in vgoth (not selected): LVM's "disk" log stays.
+#   2. the same in vgoth (not selected): LVM's "disk" log stays; a mirror
+#      in vgoth with the LVM tag "dmlog" (selected as "@dmlog") is switched.
 #   3. pv1 (leg 1 of vgsel/m) fails; a write: dmeventd's plugin runs
 #      lvconvert --repair --use-policies through liblvm2cmd, and with
 #      mirror_image_fault_policy = "remove" vgsel/m becomes linear on pv0
@@ -105,7 +106,7 @@ if ! check "modules load" load_dm_modules; then summary; exit 1; fi
 lvm_conf remove
 cat >$DMLOG_CONFIG <<'EOF'
 lvm {
-    volume_list = [ "vgsel" ]
+    volume_list = [ "vgsel", "@dmlog" ]
 }
 EOF
 
@@ -136,9 +137,11 @@ check "vgcreate vgsel (pv0 pv1 pv2 pv3 pv7)" lvmq vgcreate vgsel /dev/mapper/pv0
 check "vgcreate vgoth (pv4 pv5 pv6)" lvmq vgcreate vgoth /dev/mapper/pv4 /dev/mapper/pv5 /dev/mapper/pv6
 
 # ---------------------------------------------------------------- 1. selected
+t0=$(date +%s%N)
 check "lvcreate --type mirror -m1 --mirrorlog disk vgsel/m (legs pv0 pv1, log pv2)" \
     lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 16M -n m vgsel \
     /dev/mapper/pv0 /dev/mapper/pv1 /dev/mapper/pv2
+note "lvcreate vgsel/m (selected) took $((($(date +%s%N) - t0) / 1000000)) ms"
 check "plugin switched vgsel/m to a userspace log" wait_until 60 is_userspace vgsel-m
 t=$(table_of vgsel-m)
 note "vgsel-m: $t"
@@ -194,12 +197,20 @@ check "vgsel/w: legs equal" legs_equal "$(dm_dev vgsel-w_mimage_0)" "$(dm_dev vg
 check "lvremove vgsel/w" lvmq lvremove -y vgsel/w
 
 # ---------------------------------------------------------------- 2. unselected
+t0=$(date +%s%N)
 check "lvcreate --type mirror -m1 --mirrorlog disk vgoth/m" \
     lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 16M -n m vgoth
+note "lvcreate vgoth/m (not selected) took $((($(date +%s%N) - t0) / 1000000)) ms"
 check "dmeventd log: vgoth-m monitored" wait_until 30 evlog_has "Monitoring mirror device vgoth-m"
 check "dmeventd log: vgoth-m not selected" wait_until 30 evlog_has "vgoth-m: not selected"
 check "vgoth/m keeps LVM's disk log" grep -q " mirror disk 2 $(mm_of vgoth-m_mlog) 1024 2 " <<<"$(table_of vgoth-m)"
 check "vgoth/m: copy_percent reaches 100.00" wait_until 120 copy_done vgoth/m
+# selection by LVM tag (read by the plugin with lvs --reportformat json)
+check "lvcreate --addtag dmlog vgoth/t" \
+    lvmq lvcreate -y --addtag dmlog --type mirror -m1 --mirrorlog disk --regionsize 512k -L 8M -n t vgoth
+check "vgoth/t (tag @dmlog) switched to dmlogd's log" wait_until 60 is_userspace vgoth-t
+check "vgoth/m still on LVM's disk log" grep -q " mirror disk 2 " <<<"$(table_of vgoth-m)"
+check "lvremove vgoth/t" lvmq lvremove -y vgoth/t
 
 # ---------------------------------------------------------------- 3. leg failure, policy remove
 sectors=$(dmsetup table pv1 | awk '{print $2}')
