@@ -39,9 +39,10 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);	/* EINTR (Ctrl-C) ends it early: fine */
 }
 
-/* Regions of the range still out of sync. */
-static int query(struct ctl_conn *c, const struct resync_range *r,
-		 uint64_t *left)
+/* dmlogd's "progress" over the range: regions still out of sync, and
+ * whether a resync asked there is still queued (not on the device). */
+static int progress(struct ctl_conn *c, const struct resync_range *r,
+		    uint64_t *left, bool *queued)
 {
 	struct json_object *a = json_object_new_object(), *res;
 	int e;
@@ -54,9 +55,18 @@ static int query(struct ctl_conn *c, const struct resync_range *r,
 	json_object_put(a);
 	if (e)
 		return e;
-	*left = jget_u64(res, "out_of_sync");
+	if (left)
+		*left = jget_u64(res, "out_of_sync");
+	if (queued)
+		*queued = jget_bool(res, "resync_queued");
 	json_object_put(res);
 	return CTL_EXIT_OK;
+}
+
+static int query(struct ctl_conn *c, const struct resync_range *r,
+		 uint64_t *left)
+{
+	return progress(c, r, left, NULL);
 }
 
 static void eta_words(uint64_t left, double rate, char *buf, size_t len)
@@ -152,23 +162,6 @@ int resync_wait(const struct resync_range *r, FILE *out, uint64_t *left)
 	return CTL_EXIT_OK;
 }
 
-/* Is the resync still queued in dmlogd (not on the device yet)? */
-static int queued(struct ctl_conn *c, const struct resync_range *r,
-		  bool *q)
-{
-	struct json_object *a = json_object_new_object(), *res;
-	int e;
-
-	json_object_object_add(a, "log", json_object_new_string(r->id));
-	e = ctl_request(c, "progress", a, &res);
-	json_object_put(a);
-	if (e)
-		return e;
-	*q = jget_bool(res, "resync_queued");
-	json_object_put(res);
-	return CTL_EXIT_OK;
-}
-
 int resync_recorded(const struct resync_range *r, unsigned timeout_ms)
 {
 	uint64_t t0 = now_ms();
@@ -178,7 +171,8 @@ int resync_recorded(const struct resync_range *r, unsigned timeout_ms)
 
 	if ((e = ctl_connect(&c)))
 		goto lost;
-	while (!(e = queued(&c, r, &q)) && q && now_ms() - t0 < timeout_ms)
+	while (!(e = progress(&c, r, NULL, &q)) && q &&
+	       now_ms() - t0 < timeout_ms)
 		sleep_ms(POLL_MS);
 	ctl_disconnect(&c);
 	if (e)
