@@ -231,6 +231,9 @@ static int apply_tree(struct daemon_config *c, const char *name,
 	int r;
 
 	for (n = root; n; n = n->sib) {
+		/* the dmeventd plugin's section (dmlog-dmeventd(8)) */
+		if (!strcmp(n->key, "lvm") && !n->v)
+			continue;
 		if (strcmp(n->key, SECTION)) {
 			log_warn("%s: unknown %s \"%s\" ignored", name,
 				 n->v ? "setting" : "section", n->key);

@@ -192,11 +192,14 @@ static void test_unknown_warned(void **state)
 		"    log_level = \"info\"\n"
 		"    socket_mode = \"0666\"\n"
 		"    extra { a = 1 }\n"
-		"}\n";
+		"}\n"
+		"lvm { volume_list = [ \"vg0\" ] }\n";
 
 	(void)state;
 	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
 	assert_int_equal(c.log_level, LOG_INFO);
+	/* the dmeventd plugin's section is not dmlogd's, and not unknown */
+	assert_null(strstr(warnings, "\"lvm\""));
 	assert_non_null(strstr(warnings, "unknown section \"global\""));
 	assert_non_null(strstr(warnings, "unknown setting \"colour\""));
 	assert_non_null(strstr(warnings, "unknown setting dmlogd/socket_mode"));
