@@ -4,7 +4,7 @@
 #
 #   DMLOG_BUILD=/path/to/build bench/run.sh [ROW...]
 #
-# Rows: request flush scale mirror (default: all four). `make bench` runs
+# Rows: request flush scale mirror cluster (default: all five). `make bench` runs
 # this with DMLOG_BUILD set to its build tree. Environment:
 #   BENCH_DIR     where log files go (default /var/tmp: disk-backed; the
 #                 2^32-region disk log needs 1.6 GB there)
@@ -32,7 +32,7 @@ REPS=${BENCH_REPS:-5}
 OUT=$BIN/results.tsv
 COMMITTED=$here/results.tsv
 rows=("$@")
-((${#rows[@]})) || rows=(request flush scale mirror)
+((${#rows[@]})) || rows=(request flush scale mirror cluster)
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 note() { printf '# %s\n' "$*"; }
@@ -49,6 +49,8 @@ better() { # METRIC
     *.slowdown | *.p50_ratio | *.mem_ratio) echo lower ;;
     *.bytes_ratio) echo higher ;;
     *.bytes | *.writes | *.syncs) echo lower ;;
+    cluster.*.dlm_ops_per_1000_writes) echo lower ;;
+    cluster.*.speedup) echo higher ;;
     *) echo info ;;
     esac
 }
@@ -143,6 +145,10 @@ row_mirror() {
     return "$rc"
 }
 
+row_cluster() { # a 3-node qemu cluster, one boot (bench/cluster.sh; waits for other guests first)
+    run cluster env DMLOG_BUILD="$B" BENCH_DIR="$BENCH_DIR" "$here/cluster.sh"
+}
+
 compare() { # print the comparison with the committed table; 3 on regression
     [[ -f $COMMITTED ]] || { note "no committed bench/results.tsv to compare with"; return 0; }
     awk -F'\t' -v now="$OUT" '
@@ -165,8 +171,8 @@ status=0
 for row in "${rows[@]}"; do
     : >"$BIN/$row.log"
     case $row in
-    request | flush | scale | mirror) ;;
-    *) die "unknown row $row (request flush scale mirror)" ;;
+    request | flush | scale | mirror | cluster) ;;
+    *) die "unknown row $row (request flush scale mirror cluster)" ;;
     esac
     note "row $row"
     "row_$row" || status=1

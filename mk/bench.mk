@@ -4,7 +4,8 @@
 # bench/results.tsv. Never part of `make check`.
 #
 #   make bench                              every row
-#   make bench BENCH_ROWS="request flush"   some rows (request flush scale mirror)
+#   make bench BENCH_ROWS="request flush"   some rows (request flush scale mirror cluster)
+#   make bench BENCH_ROWS=cluster           the 3-node qemu cluster (bench/cluster.sh)
 #   make bench-bins                         build only
 
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
