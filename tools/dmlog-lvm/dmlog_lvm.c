@@ -1,0 +1,459 @@
+/* dmlog-lvm: activate an LVM mirror LV with dmlogd's clustered-disk log
+ * (dmlog-lvm(8), doc/lvm.md section 3). `dmlogctl lv ...` runs it.
+ *
+ *   dmlog-lvm activate|deactivate|status VG/LV
+ *
+ * The layout comes from LVM through liblvm2cmd (JSON reports), the tables
+ * from lib/lvm_layout.c, and the devices are created with libdevmapper
+ * under LVM's own names and uuids, so LVM sees a normal active LV. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libdevmapper.h>
+#include <lvm2cmd.h>
+
+#include "lvm_layout.h"
+
+/* dmlogctl's exit codes (dmlogctl(8)), as `dmlogctl lv` returns ours */
+#define EXIT_USAGE 2
+#define EXIT_NOT_FOUND 3	/* no such VG or LV */
+#define EXIT_BUSY 6		/* already active here / in use */
+#define EXIT_REFUSED 8		/* not an LV dmlog activates */
+
+static const char *prog = "dmlog-lvm";
+static bool verbose;
+
+static struct {
+	char *buf;
+	size_t len, cap;
+	bool on, overflow;
+} capture;
+
+static void lvm_log(int level, const char *file, int line, int dm_errno,
+		    const char *message)
+{
+	size_t n;
+
+	(void)file;
+	(void)line;
+	(void)dm_errno;
+	level &= 7;
+	/* A JSON report's lines start with a brace or with indentation;
+	 * LVM's messages at the same level ("WARNING: ...") never do. */
+	if (capture.on && level == LVM2_LOG_PRINT &&
+	    (message[0] == '{' || message[0] == '}' || message[0] == ' ' ||
+	     message[0] == '\t')) {
+		n = strlen(message);
+		if (capture.len + n + 2 > capture.cap) {
+			capture.overflow = true;
+			return;
+		}
+		memcpy(capture.buf + capture.len, message, n);
+		capture.len += n;
+		capture.buf[capture.len++] = '\n';
+		capture.buf[capture.len] = '\0';
+		return;
+	}
+	if (level <= LVM2_LOG_PRINT || verbose)
+		fprintf(stderr, "%s: lvm: %s\n", prog, message);
+}
+
+/* Run an LVM report; its JSON in *out (malloc'd). */
+static int lvm_report(void *h, const char *cmdline, char **out)
+{
+	int r;
+
+	capture.cap = 4 << 20;
+	capture.len = 0;
+	capture.overflow = false;
+	if (!(capture.buf = malloc(capture.cap)))
+		return -ENOMEM;
+	capture.buf[0] = '\0';
+	capture.on = true;
+	if (verbose)
+		fprintf(stderr, "%s: running: %s\n", prog, cmdline);
+	r = lvm2_run(h, cmdline);
+	capture.on = false;
+	if (r != LVM2_COMMAND_SUCCEEDED || capture.overflow) {
+		fprintf(stderr, "%s: \"%s\" failed%s\n", prog, cmdline,
+			capture.overflow ? " (output too long)" : "");
+		free(capture.buf);
+		capture.buf = NULL;
+		return -EIO;
+	}
+	*out = capture.buf;
+	capture.buf = NULL;
+	return 0;
+}
+
+/* LVM's name rules: letters, digits, "+_.-", not starting with '-'. */
+static bool lvm_name_ok(const char *s)
+{
+	if (!*s || *s == '-' || strlen(s) >= LVM_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("+_.-", *s)))
+			return false;
+	return true;
+}
+
+static int read_layout(const char *vg, const char *lv,
+		       struct lvm_mirror_layout *l)
+{
+	char cmd[512], err[512];
+	char *vgs = NULL, *lvs = NULL, *pvs = NULL;
+	void *h;
+	int r;
+
+	lvm2_log_fn(lvm_log);
+	if (!(h = lvm2_init())) {
+		fprintf(stderr, "%s: cannot initialise liblvm2cmd\n", prog);
+		return -EIO;
+	}
+	snprintf(cmd, sizeof(cmd), "vgs --reportformat json --units s -o "
+		 "vg_name,vg_uuid,vg_extent_size,vg_lock_type,vg_lock_args %s",
+		 vg);
+	if ((r = lvm_report(h, cmd, &vgs)))
+		goto out;
+	snprintf(cmd, sizeof(cmd), "lvs --reportformat json --units s -a -o "
+		 "lv_name,lv_uuid,segtype,seg_start_pe,seg_size_pe,"
+		 "region_size,mirror_log,stripes,stripe_size,devices %s", vg);
+	if ((r = lvm_report(h, cmd, &lvs)))
+		goto out;
+	snprintf(cmd, sizeof(cmd), "pvs --reportformat json --units s -o "
+		 "pv_name,pe_start -S vg_name=%s", vg);
+	if ((r = lvm_report(h, cmd, &pvs)))
+		goto out;
+	r = lvm_layout_parse(l, vg, lv, vgs, lvs, pvs, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "%s: %s\n", prog, err);
+out:
+	free(vgs);
+	free(lvs);
+	free(pvs);
+	lvm2_exit(h);
+	return r;
+}
+
+/* ---- libdevmapper ---- */
+
+static int resolve_pv(const char *pv, uint32_t *ma, uint32_t *mi, void *ctx)
+{
+	struct stat st;
+
+	(void)ctx;
+	if (stat(pv, &st) || !S_ISBLK(st.st_mode))
+		return -ENOENT;
+	*ma = major(st.st_rdev);
+	*mi = minor(st.st_rdev);
+	return 0;
+}
+
+/* Does a device with this uuid exist? its name, numbers and first table
+ * line's target and params (optional). */
+static bool dm_exists(const char *uuid, char *name, size_t namelen,
+		      uint32_t *ma, uint32_t *mi, char *table, size_t tlen)
+{
+	struct dm_task *dmt;
+	struct dm_info info;
+	uint64_t start, len;
+	char *target = NULL, *params = NULL;
+	bool found = false;
+
+	if (!(dmt = dm_task_create(table ? DM_DEVICE_TABLE : DM_DEVICE_INFO)))
+		return false;
+	if (!dm_task_set_uuid(dmt, uuid) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info) || !info.exists)
+		goto out;
+	found = true;
+	if (ma)
+		*ma = info.major;
+	if (mi)
+		*mi = info.minor;
+	if (name)
+		snprintf(name, namelen, "%s", dm_task_get_name(dmt));
+	if (table) {
+		dm_get_next_target(dmt, NULL, &start, &len, &target, &params);
+		snprintf(table, tlen, "%s %s", target ? target : "",
+			 params ? params : "");
+	}
+out:
+	dm_task_destroy(dmt);
+	return found;
+}
+
+/* Hidden sub-LVs: no udev rules beyond device-mapper's own, as LVM does
+ * for its private LVs. */
+#define HIDDEN_FLAGS (DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | \
+		      DM_UDEV_DISABLE_DISK_RULES_FLAG | \
+		      DM_UDEV_DISABLE_OTHER_RULES_FLAG)
+
+static int dm_create(const char *name, const char *uuid,
+		     const struct lvm_table_line *t, unsigned n,
+		     uint16_t flags, uint32_t *ma, uint32_t *mi)
+{
+	struct dm_task *dmt;
+	struct dm_info info;
+	uint32_t cookie = 0;
+	unsigned i;
+	int ok = 0;
+
+	if (verbose)
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "%s: %s: %" PRIu64 " %" PRIu64 " %s %s\n",
+				prog, name, t[i].start, t[i].len, t[i].target,
+				t[i].params);
+	if (!(dmt = dm_task_create(DM_DEVICE_CREATE)))
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_set_uuid(dmt, uuid))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!dm_task_add_target(dmt, t[i].start, t[i].len, t[i].target,
+					t[i].params))
+			goto out;
+	if (!dm_task_set_cookie(dmt, &cookie, flags))
+		goto out;
+	ok = dm_task_run(dmt);
+	(void)dm_udev_wait(cookie);
+	if (ok && dm_task_get_info(dmt, &info) && info.exists) {
+		*ma = info.major;
+		*mi = info.minor;
+	} else {
+		ok = 0;
+	}
+out:
+	dm_task_destroy(dmt);
+	if (!ok)
+		fprintf(stderr, "%s: cannot create %s\n", prog, name);
+	return ok ? 0 : -EIO;
+}
+
+static int dm_remove(const char *uuid, uint16_t flags)
+{
+	struct dm_task *dmt;
+	uint32_t cookie = 0;
+	char name[256];
+	int ok = 0;
+
+	if (!dm_exists(uuid, name, sizeof(name), NULL, NULL, NULL, 0))
+		return 0;
+	if (!(dmt = dm_task_create(DM_DEVICE_REMOVE)))
+		return -ENOMEM;
+	if (dm_task_set_uuid(dmt, uuid) &&
+	    dm_task_set_cookie(dmt, &cookie, flags)) {
+		ok = dm_task_run(dmt);
+		(void)dm_udev_wait(cookie);
+	}
+	dm_task_destroy(dmt);
+	if (!ok) {
+		fprintf(stderr, "%s: cannot remove %s\n", prog, name);
+		return -EBUSY;
+	}
+	if (verbose)
+		fprintf(stderr, "%s: removed %s\n", prog, name);
+	return 0;
+}
+
+/* The devices of a layout: [0..nlegs) images, nlegs the log, nlegs+1
+ * the top. */
+struct devs {
+	unsigned n;
+	char name[LVM_LAYOUT_MAX_LEGS + 2][2 * LVM_NAME_MAX + 8];
+	char uuid[LVM_LAYOUT_MAX_LEGS + 2][LVM_DM_UUID_LEN + 1];
+};
+
+static int dev_names(const struct lvm_mirror_layout *l, struct devs *d)
+{
+	unsigned i;
+	const char *lv;
+	const char *id;
+
+	d->n = l->nlegs + 2;
+	for (i = 0; i < d->n; i++) {
+		if (i < l->nlegs) {
+			lv = l->legs[i].name;
+			id = l->legs[i].id;
+		} else if (i == l->nlegs) {
+			lv = l->log.name;
+			id = l->log.id;
+		} else {
+			lv = l->lv;
+			id = l->lv_id;
+		}
+		if (lvm_dm_name(l->vg, lv, d->name[i], sizeof(d->name[i])) ||
+		    lvm_dm_uuid(l->vg_id, id, d->uuid[i], sizeof(d->uuid[i])))
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int activate(const struct lvm_mirror_layout *l, const struct devs *d)
+{
+	struct lvm_table_line *t;
+	uint32_t ma[LVM_LAYOUT_MAX_LEGS + 2], mi[LVM_LAYOUT_MAX_LEGS + 2];
+	char err[512], name[256];
+	unsigned i, n, made = 0;
+	int r = 0;
+
+	for (i = 0; i < d->n; i++)
+		if (dm_exists(d->uuid[i], name, sizeof(name), NULL, NULL, NULL,
+			      0)) {
+			fprintf(stderr, "%s: %s/%s is already active here (%s "
+				"exists); deactivate it first\n", prog, l->vg,
+				l->lv, name);
+			return -EEXIST;
+		}
+	if (!(t = calloc(LVM_LAYOUT_MAX_SEGS, sizeof(*t))))
+		return -ENOMEM;
+	/* images and log first, then the mirror on top of them */
+	for (i = 0; i <= l->nlegs; i++) {
+		const struct lvm_sublv *s = i < l->nlegs ? &l->legs[i] : &l->log;
+
+		if ((r = lvm_sublv_table(s, resolve_pv, NULL, t,
+					 LVM_LAYOUT_MAX_SEGS, &n, err,
+					 sizeof(err)))) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			goto undo;
+		}
+		if ((r = dm_create(d->name[i], d->uuid[i], t, n, HIDDEN_FLAGS,
+				   &ma[i], &mi[i])))
+			goto undo;
+		made++;
+	}
+	/* the log uuid LVM gives a disk log: the mlog device's uuid */
+	if ((r = lvm_mirror_top_table(l, d->uuid[l->nlegs], ma[l->nlegs],
+				      mi[l->nlegs], ma, mi, t, err,
+				      sizeof(err)))) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		goto undo;
+	}
+	if ((r = dm_create(d->name[l->nlegs + 1], d->uuid[l->nlegs + 1], t, 1,
+			   0, &ma[l->nlegs + 1], &mi[l->nlegs + 1]))) {
+		fprintf(stderr, "%s: is dmlogd running? (dmesg shows the "
+			"mirror target's error)\n", prog);
+		goto undo;
+	}
+	free(t);
+	return 0;
+undo:
+	while (made--)
+		(void)dm_remove(d->uuid[made], HIDDEN_FLAGS);
+	free(t);
+	return r;
+}
+
+static int deactivate(const struct devs *d)
+{
+	unsigned i;
+	int r;
+
+	/* the mirror first, then the log and the images */
+	if ((r = dm_remove(d->uuid[d->n - 1], 0)))
+		return r;
+	for (i = d->n - 1; i-- > 0;)
+		if ((r = dm_remove(d->uuid[i], HIDDEN_FLAGS)))
+			return r;
+	return 0;
+}
+
+static int status(const struct lvm_mirror_layout *l, const struct devs *d)
+{
+	char table[2048], name[256];
+	unsigned i, present = 0;
+
+	for (i = 0; i < d->n; i++)
+		if (dm_exists(d->uuid[i], NULL, 0, NULL, NULL, NULL, 0))
+			present++;
+	printf("%s/%s: lock type %s, %u legs, region %" PRIu64 " sectors\n",
+	       l->vg, l->lv, *l->lock_type ? l->lock_type : "none (local)",
+	       l->nlegs, l->region_sectors);
+	if (!dm_exists(d->uuid[d->n - 1], name, sizeof(name), NULL, NULL,
+		       table, sizeof(table))) {
+		printf("state: %s\n", present ? "partly active (sub-LVs "
+		       "without the mirror)" : "inactive");
+		return present ? 1 : 0;
+	}
+	if (strstr(table, "mirror userspace ") == table &&
+	    strstr(table, " clustered-disk "))
+		printf("state: active with dmlogd's clustered-disk log "
+		       "(log uuid %s)\n", d->uuid[l->nlegs]);
+	else
+		printf("state: active with LVM's own log\n");
+	printf("device: %s\ntable: %s\n", name, table);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s [-v] activate|deactivate|status VG/LV\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	struct lvm_mirror_layout *l;
+	struct devs d;
+	char vg[LVM_NAME_MAX], *slash;
+	const char *cmd, *arg;
+	int r, i = 1;
+
+	if (i < argc && !strcmp(argv[i], "-v")) {
+		verbose = true;
+		i++;
+	}
+	if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc - i != 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[i];
+	arg = argv[i + 1];
+	if (strcmp(cmd, "activate") && strcmp(cmd, "deactivate") &&
+	    strcmp(cmd, "status")) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strncmp(arg, "/dev/", 5))
+		arg += 5;
+	if (!(slash = strchr(arg, '/')) || (size_t)(slash - arg) >= sizeof(vg)) {
+		fprintf(stderr, "%s: %s: not VG/LV\n", prog, arg);
+		return EXIT_USAGE;
+	}
+	memcpy(vg, arg, (size_t)(slash - arg));
+	vg[slash - arg] = '\0';
+	if (!lvm_name_ok(vg) || !lvm_name_ok(slash + 1)) {
+		fprintf(stderr, "%s: %s: not an LVM VG/LV name\n", prog, arg);
+		return EXIT_USAGE;
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return 1;
+	r = read_layout(vg, slash + 1, l);
+	if (r == -ENOTSUP || r == -ENOENT) {
+		free(l);
+		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_REFUSED;
+	}
+	if (r || dev_names(l, &d)) {
+		free(l);
+		return 1;
+	}
+	if (!strcmp(cmd, "activate"))
+		r = activate(l, &d);
+	else if (!strcmp(cmd, "deactivate"))
+		r = deactivate(&d);
+	else
+		r = status(l, &d);
+	free(l);
+	if (r == -EEXIST || r == -EBUSY)
+		return EXIT_BUSY;
+	return r ? 1 : 0;
+}
