@@ -13,5 +13,6 @@ extern const struct ctl_command cmd_regions;
 extern const struct ctl_command cmd_stats;
 extern const struct ctl_command cmd_resync;
 extern const struct ctl_command cmd_map;
+extern const struct ctl_command cmd_lv;
 
 #endif

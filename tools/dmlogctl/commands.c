@@ -14,6 +14,7 @@ const struct ctl_command *const ctl_commands[] = {
 	&cmd_stats,
 	&cmd_resync,
 	&cmd_map,
+	&cmd_lv,
 	&cmd_help,
 	NULL,
 };

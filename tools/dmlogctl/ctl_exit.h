@@ -12,6 +12,7 @@ enum ctl_exit {
 	CTL_EXIT_PERMISSION = 5,	/* permission denied, read-only device */
 	CTL_EXIT_BUSY = 6,		/* device busy, or holds data (format) */
 	CTL_EXIT_DAMAGED = 7,		/* check found damage */
+	CTL_EXIT_REFUSED = 8,		/* lv: not an LV dmlog activates */
 };
 
 /* The exit code for an error number (positive errno). */

@@ -10,7 +10,8 @@ static const char exit_codes[] =
 "  0  success                      4  dmlogd not running\n"
 "  1  failure (I/O error, ...)     5  permission denied\n"
 "  2  usage error                  6  device busy or in use\n"
-"  3  no such device or log        7  damage found (check)\n";
+"  3  no such device or log        7  damage found (check)\n"
+"                                  8  refused (lv: not a mirror dmlog activates)\n";
 
 static const char global_help[] =
 "Global options (also after the command name):\n"
