@@ -61,7 +61,8 @@ static void lvm_log(int level, const char *file, int line, int dm_errno,
 		capture.buf[capture.len] = '\0';
 		return;
 	}
-	if (level <= LVM2_LOG_PRINT || verbose)
+	/* LVM's messages; with -v its verbose ones, never its debug */
+	if (level <= LVM2_LOG_PRINT || (verbose && level == LVM2_LOG_VERBOSE))
 		fprintf(stderr, "%s: lvm: %s\n", prog, message);
 }
 

@@ -16,7 +16,7 @@
 #      2 <legs> 1 handle_errors" served by dmlogd; lvs shows it active and
 #      in sync; the data written under LVM is there; new writes read back;
 #      legs equal; a second activate is refused.
-#   4. dmlog-lvm deactivate: nothing of vg left in dmsetup ls, lvs inactive.
+#   4. dmlogctl lv deactivate: nothing of vg left in dmsetup ls, lvs inactive.
 #   5. activate again, then LVM's own lvchange -an removes it all.
 #   6. a 3-leg mirror (log on pv3) the same way.
 set -uo pipefail
@@ -139,8 +139,8 @@ check_eq "activate vg/c: refused (exit 8)" 8 "$rc"
 check "  message: core log" grep -q "core log" <<<"$out"
 rc=0; out=$("$TOOL" activate vg/nosuch 2>&1) || rc=$?
 check_eq "activate vg/nosuch: not found (exit 3)" 3 "$rc"
-rc=0; "$TOOL" activate novg/m >/dev/null 2>&1 || rc=$?
-check "activate novg/m fails" test "$rc" != 0
+rc=0; "$DMLOG_BUILD/tools/dmlogctl/dmlogctl" lv activate novg/m >/dev/null 2>&1 || rc=$?
+check "dmlogctl lv activate novg/m fails" test "$rc" != 0
 check "nothing created by the refusals" no_vg_devs
 check "lvremove vg/lin vg/c" lvmq lvremove -y vg/lin vg/c
 
@@ -171,14 +171,14 @@ dd if=/tmp/chunk of=/tmp/exp bs=1M seek=6 conv=notrunc status=none
 check "write 4 MiB through dmlog's activation" dd if=/tmp/chunk of=$dev bs=1M seek=6 oflag=direct status=none
 check "read back equal" same_content $dev /tmp/exp
 check "legs equal" legs_equal "$(dm_dev vg-m_mimage_0)" "$(dm_dev vg-m_mimage_1)"
-out=$(tool status vg/m)
+out=$(DMLOG_LVM_HELPER=$TOOL "$DMLOG_BUILD/tools/dmlogctl/dmlogctl" lv status vg/m 2>>"$R/tool-stderr.log")
 note "status: $out"
-check "dmlog-lvm status: active with dmlogd's log" grep -q "active with dmlogd's clustered-disk log" <<<"$out"
+check "dmlogctl lv status: active with dmlogd's log" grep -q "active with dmlogd's clustered-disk log" <<<"$out"
 check_fails "a second activate is refused" tool activate vg/m
 check "  and the mirror is untouched" status_matches vg-m "3 clustered-disk $mlog_mm A\$"
 
 # ---------------------------------------------------------------- 4. deactivate
-check "dmlog-lvm deactivate vg/m" tool deactivate vg/m
+check "dmlogctl lv deactivate vg/m (finds dmlog-lvm in the build tree)" "$DMLOG_BUILD/tools/dmlogctl/dmlogctl" lv deactivate vg/m
 check "dmsetup ls: nothing of vg left" no_vg_devs
 check_eq "lvs: inactive" "" "$(lv_field lv_active vg/m)"
 check "dmlog-lvm status: inactive" grep -q "state: inactive" <<<"$(tool status vg/m)"
