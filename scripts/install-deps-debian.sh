@@ -14,4 +14,4 @@ apt-get install -y -qq --no-install-recommends \
     libjson-c-dev libcmocka-dev liblvm2-dev \
     qemu-system-x86 busybox-static cpio kmod e2fsprogs util-linux mount \
     python3 iproute2 procps fio \
-    lvm2 dmeventd corosync dlm-controld
+    lvm2 dmeventd lvm2-lockd corosync dlm-controld
