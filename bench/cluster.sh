@@ -87,7 +87,7 @@ BENCH_DIR=${BENCH_DIR:-/var/tmp}
 . "$vm/cluster/mirror-lib.sh"
 
 metric() { printf '%s\t%s\t%s\n' "$@"; } # NAME VALUE UNIT
-load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+load_now() { printf '%s, %s qemu running' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(pgrep -c qemu-system)"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # other sessions' guests share the 2 cores: wait for them (30 s polls)
@@ -200,8 +200,8 @@ for k in 1 2 3; do cluster_wait "$k" "${w0[$k]}" 60 >/dev/null; done
 declare -A before
 for k in 1 2 3; do before[$k]=$(cluster_run "$k" 30 "$self" counters | mirror_ops); done
 total_writes=0
-write_run() { # N ROUND: nodes 1..N write SECS s at once; prints the aggregate writes/s
-    local n=$1 round=$2 k rc agg=0 line sum start_spread first last
+write_run() { # N ROUND: nodes 1..N write SECS s at once; prints "<aggregate writes/s> <writes>"
+    local n=$1 round=$2 k rc agg=0 line sum start_spread first last writes=0
     declare -A seq
     for ((k = 1; k <= n; k++)); do
         seq[$k]=$(cluster_cmd "$k" "${writer[@]}" --seconds "$SECS" --seed $((round * 10 + k)))
@@ -228,11 +228,11 @@ write_run() { # N ROUND: nodes 1..N write SECS s at once; prints the aggregate w
             return 1
         fi
         agg=$(awk -v a="$agg" -v l="$line" 'BEGIN { split(l, f, /[ =]/); print a + f[3] / f[7] }')
-        total_writes=$((total_writes + $(sed -nE 's/^done n=([0-9]+).*/\1/p' <<<"$line")))
+        writes=$((writes + $(sed -nE 's/^done n=([0-9]+).*/\1/p' <<<"$line")))
         sum+=" node$k: ${line#done }"
     done
     note "round $round, $n node(s): $(printf '%.1f' "$agg") writes/s;$sum; started within ~${start_spread} s; load $(load_now)" >&2
-    printf '%.2f\n' "$agg"
+    printf '%.2f %d\n' "$agg" "$writes"
 }
 declare -A wps
 ok=1
@@ -241,7 +241,8 @@ for ((round = 1; round <= REPS; round++)); do
     ((round % 2 == 0)) && order=(3 2 1)
     for n in "${order[@]}"; do
         v=$(write_run "$n" "$round") || { ok=0; break 2; }
-        wps[$round.$n]=$v
+        wps[$round.$n]=${v% *}
+        total_writes=$((total_writes + ${v#* }))
     done
 done
 declare -A after
@@ -280,15 +281,28 @@ declare -A wk mark
 for k in 1 2 3; do wk[$k]=$(cluster_cmd "$k" "${writer[@]}" --stop-file "$stop" --seed $((70 + k))); done
 for k in 1 2 3; do mirror_wait_writer_n "$k" "${wk[$k]}" 20 60 || note "node$k: writer slow to start"; done
 for k in 1 2; do mark[$k]=$(mirror_log_mark "$k"); done
-note "kill: load average $(load_now)"
+slot3=''
+[[ -x $MIRROR_DMLOGCTL ]] && slot3=$(mirror_slot_of "$work/w-log.img" 3)
+note "kill: load average $(load_now); node 3's slot: ${slot3:-unknown}"
 t_kill=$(mirror_now)
 if cluster_kill 3 >&2; then
+    # its slot as the kill left it, read before a survivor merges it (the
+    # merge waits for corosync's token timeout and consensus)
+    if [[ -n $slot3 ]]; then
+        dirty=$(mirror_bitmap_regions "$work/w-log.img" "$slot3" | tr '\n' ' ')
+        note "node 3's slot $slot3 at the kill ($(mirror_since "$t_kill") s after it; $(mirror_slot_state "$work/w-log.img" "$slot3")): dirty regions: ${dirty:-none}"
+        metric cluster.kill.slot_dirty "$(wc -w <<<"$dirty")" regions
+    fi
     if mirror_wait_log 120 "merged slot [0-9]+ of lost node 3\$" 1:"${mark[1]}" 2:"${mark[2]}"; then
         merge=$(mirror_since "$t_kill")
         metric cluster.kill.merge_s "$merge" s
         for k in 1 2; do mirror_log_since "$k" "${mark[$k]}" | grep -E 'merged slot|lost' | sed "s/^/# node$k dmlogd: /"; done
         for k in 1 2; do cluster_run "$k" 200 "$self" sync cw 190 >/dev/null || note "node$k: cw not in sync after the merge"; done
         metric cluster.kill.in_sync_s "$(mirror_since "$t_kill")" s
+        sleep 2 # the last "set in sync" lines
+        copied=$(for k in 1 2; do mirror_resynced "$k" "${mark[$k]}"; done | sort -n | tr '\n' ' ')
+        note "regions the survivors copied after the kill: ${copied:-none}"
+        metric cluster.kill.copied "$(wc -w <<<"$copied")" regions
     else
         note "no survivor merged node 3's slot within 120 s of the kill"
     fi
