@@ -73,6 +73,24 @@ mirror_phase() { # PHASE ARGS...: run one guest-side phase; exits with its statu
     dmlogd-kill) # kill -9 of dmlogd only (the kernel keeps the mirror)
         kill -KILL "$(cat $MIRROR_PIDFILE)"
         ;;
+    delay-create) # NAME DEV SECTORS: a dm-delay device over DEV, no delay yet
+        modprobe dm-delay || return 1
+        dmsetup create "$1" --table "0 $3 delay $2 0 0" || return 1
+        dm_dev "$1" >/dev/null
+        ;;
+    delay-writes) # NAME DEV SECTORS MS: from now on every write to NAME waits MS ms
+        dmsetup load "$1" --table "0 $3 delay $2 0 0 $2 0 $4" &&
+            dmsetup suspend "$1" && dmsetup resume "$1"
+        ;;
+    diag) # NAME: what a stuck reload or remove looks like (dm state, blocked tasks)
+        dmsetup info "$1"
+        local t
+        for t in /proc/"$(cat $MIRROR_PIDFILE)"/task/*; do
+            printf -- '--- dmlogd task %s (%s): %s\n' "${t##*/}" "$(cat "$t/comm")" \
+                "$(tr '\n' ' ' <"$t/stack" 2>/dev/null | cut -c1-300)"
+        done
+        ps -eo pid,stat,comm,wchan:30 | awk '$2 ~ /D/'
+        ;;
     dmesg-mark)
         dmesg_mark
         ;;
