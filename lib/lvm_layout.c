@@ -393,7 +393,8 @@ static int parse_all(struct lvm_mirror_layout *l, struct json_object *vgs,
 		return fail(err, errlen, -ENOTSUP, "%s/%s: a mirror of %zu "
 			    "segments (extended); dmlog activates mirrors of "
 			    "one segment", l->vg, l->lv, nrows);
-	if (!(f = field(rows[0], "lv_uuid")) || lvm_id(f, l->lv_id))
+	if (!(f = field(rows[0], "lv_uuid")) || lvm_id(f, l->lv_id) ||
+	    copy_str(l->lv_uuid, sizeof(l->lv_uuid), f))
 		return fail(err, errlen, -EINVAL, "%s/%s: bad lv_uuid", l->vg,
 			    l->lv);
 	if (!num(field(rows[0], "seg_start_pe"), &start_pe) || start_pe ||

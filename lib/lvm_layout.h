@@ -56,6 +56,9 @@ struct lvm_sublv {
 struct lvm_mirror_layout {
 	char vg[LVM_NAME_MAX], lv[LVM_NAME_MAX];
 	char vg_id[LVM_ID_LEN + 1], lv_id[LVM_ID_LEN + 1];
+	/* the LV's uuid as LVM prints it (with dashes): the name of
+	 * lvmlockd's LV lock in the DLM lockspace "lvm_<vg>" */
+	char lv_uuid[LVM_ID_LEN + 8];
 	char lock_type[16];		/* "" (local) or "dlm" */
 	char lock_args[64];
 	uint64_t extent_sectors;

@@ -121,6 +121,7 @@ static void test_two_legs(void **st)
 	assert_string_equal(L.log.name, "m_mlog");
 	assert_string_equal(L.log.id, "e69VmEclLH7KHHj8ROkurMCoBtsWlGE2");
 	assert_string_equal(L.lv_id, "SsqNyCAe2jPonW06aKkwK8TcXgo92dn8");
+	assert_string_equal(L.lv_uuid, U_M);	/* lvmlockd's LV lock name */
 
 	/* what LVM itself loaded for these LVs in the VM */
 	assert_int_equal(lvm_sublv_table(&L.legs[1], resolve, NULL, t,

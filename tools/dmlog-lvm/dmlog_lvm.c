@@ -19,6 +19,7 @@
 #include <libdevmapper.h>
 #include <lvm2cmd.h>
 
+#include "lvlock.h"
 #include "lvm_layout.h"
 
 /* dmlogctl's exit codes (dmlogctl(8)), as `dmlogctl lv` returns ours */
@@ -312,8 +313,23 @@ static int activate(const struct lvm_mirror_layout *l, const struct devs *d)
 				l->lv, name);
 			return -EEXIST;
 		}
-	if (!(t = calloc(LVM_LAYOUT_MAX_SEGS, sizeof(*t))))
-		return -ENOMEM;
+	/* lvmlockd VG: PR on LVM's LV lock first, so that LVM cannot
+	 * activate the LV exclusively or change it while it is ours */
+	if (!strcmp(l->lock_type, "dlm")) {
+		if ((r = lvlock_start(l->vg, l->lv_uuid, d->name[l->nlegs + 1],
+				      err, sizeof(err)))) {
+			fprintf(stderr, "%s: %s/%s: %s\n", prog, l->vg, l->lv,
+				err);
+			return r;
+		}
+		if (verbose)
+			fprintf(stderr, "%s: PR held on LV lock %s in lvm_%s\n",
+				prog, l->lv_uuid, l->vg);
+	}
+	if (!(t = calloc(LVM_LAYOUT_MAX_SEGS, sizeof(*t)))) {
+		r = -ENOMEM;
+		goto unlock;
+	}
 	/* images and log first, then the mirror on top of them */
 	for (i = 0; i <= l->nlegs; i++) {
 		const struct lvm_sublv *s = i < l->nlegs ? &l->legs[i] : &l->log;
@@ -348,6 +364,8 @@ undo:
 	while (made--)
 		(void)dm_remove(d->uuid[made], HIDDEN_FLAGS);
 	free(t);
+unlock:
+	(void)lvlock_stop(d->name[l->nlegs + 1]);
 	return r;
 }
 
@@ -362,7 +380,11 @@ static int deactivate(const struct devs *d)
 	for (i = d->n - 1; i-- > 0;)
 		if ((r = dm_remove(d->uuid[i], HIDDEN_FLAGS)))
 			return r;
-	return 0;
+	/* then LVM may have the LV again: release its LV lock */
+	if ((r = lvlock_stop(d->name[d->n - 1])))
+		fprintf(stderr, "%s: the LV lock holder (pid %d) did not "
+			"stop\n", prog, (int)lvlock_holder(d->name[d->n - 1]));
+	return r;
 }
 
 static int status(const struct lvm_mirror_layout *l, const struct devs *d)
@@ -373,9 +395,14 @@ static int status(const struct lvm_mirror_layout *l, const struct devs *d)
 	for (i = 0; i < d->n; i++)
 		if (dm_exists(d->uuid[i], NULL, 0, NULL, NULL, NULL, 0))
 			present++;
+	pid_t holder = lvlock_holder(d->name[d->n - 1]);
+
 	printf("%s/%s: lock type %s, %u legs, region %" PRIu64 " sectors\n",
 	       l->vg, l->lv, *l->lock_type ? l->lock_type : "none (local)",
 	       l->nlegs, l->region_sectors);
+	if (holder)
+		printf("LV lock: PR on %s in lvm_%s, held by pid %d\n",
+		       l->lv_uuid, l->vg, (int)holder);
 	if (!dm_exists(d->uuid[d->n - 1], name, sizeof(name), NULL, NULL,
 		       table, sizeof(table))) {
 		printf("state: %s\n", present ? "partly active (sub-LVs "
@@ -454,7 +481,7 @@ int main(int argc, char **argv)
 	else
 		r = status(l, &d);
 	free(l);
-	if (r == -EEXIST || r == -EBUSY)
+	if (r == -EEXIST || r == -EBUSY || r == -EAGAIN)
 		return EXIT_BUSY;
 	return r ? 1 : 0;
 }
