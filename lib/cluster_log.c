@@ -1132,6 +1132,11 @@ bool cluster_log_detach(struct cluster_log *cl, struct dmlog_log *log)
 	return true;
 }
 
+bool cluster_loaded(const struct cluster_log *cl)
+{
+	return cl->loaded;
+}
+
 bool cluster_serves(const struct cluster_log *cl,
 		    const struct dmlog_log *log)
 {

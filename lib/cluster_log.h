@@ -49,6 +49,8 @@ void cluster_postsuspend(struct cluster_log *cl, struct dmlog_log *log);
 /* DTR: leave the cluster (-EAGAIN until done; then the store is closed).
  * 0 at once while another instance of the uuid lives. */
 int cluster_leave(struct cluster_log *cl, bool handoff);
+/* Joined and loaded (some instance is served)? */
+bool cluster_loaded(const struct cluster_log *cl);
 /* Loaded, and `log` is the instance served (the last resumed)? */
 bool cluster_serves(const struct cluster_log *cl,
 		    const struct dmlog_log *log);

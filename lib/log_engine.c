@@ -553,6 +553,35 @@ static bool needs_state(uint32_t type)
 	}
 }
 
+/* A request through an instance the cluster does not serve: the shared
+ * answers for queries (sync count, in sync), and the safe ones for the
+ * rest (no work, someone recovers, not clean); changes wait (-EAGAIN). */
+static int unserved_reply(struct dmlog_log *log, uint32_t type,
+			  const void *in, void *out, size_t cap, size_t *len)
+{
+	struct resync_work_reply w = { 0, 0 };
+	struct remote_recovering_reply rr = { 1, 0 };
+	uint64_t region;
+
+	switch (type) {
+	case DM_ULOG_GET_SYNC_COUNT:
+		return put_u64(out, cap, len, cluster_sync_count(log->cl));
+	case DM_ULOG_IN_SYNC:
+		region = get_u64(in, 0);
+		if (check_region(log, region, "IN_SYNC"))
+			return -EINVAL;
+		return put_s64(out, cap, len, cluster_in_sync(log->cl, region));
+	case DM_ULOG_IS_CLEAN:
+		return put_s64(out, cap, len, 0);
+	case DM_ULOG_GET_RESYNC_WORK:
+		return put(out, cap, len, &w, sizeof(w));
+	case DM_ULOG_IS_REMOTE_RECOVERING:
+		return put(out, cap, len, &rr, sizeof(rr));
+	default:
+		return -EAGAIN;
+	}
+}
+
 int log_request(struct dmlog_log *log, uint32_t type, const void *in,
 		size_t in_len, void *out, size_t out_cap, size_t *out_len)
 {
@@ -567,10 +596,16 @@ int log_request(struct dmlog_log *log, uint32_t type, const void *in,
 		return -EINVAL;
 	}
 	/* Hazard 10: a cluster log answers nothing about regions before it
-	 * has read the device and taken its locks, nor through an instance
-	 * the kernel has not resumed (a reload's old or new table). */
-	if (log->cl && !cluster_serves(log->cl, log) && needs_state(type))
-		return -EAGAIN;
+	 * has read the device and taken its locks. Through an instance the
+	 * cluster does not serve (a reload's old or new table) it changes
+	 * nothing, but the old table's kmirrord still asks while the kernel
+	 * destroys it (mirror_dtr waits for it): -EAGAIN there is resent for
+	 * ever and the reload hangs (found on the real cluster). */
+	if (log->cl && !cluster_serves(log->cl, log) && needs_state(type)) {
+		if (!cluster_loaded(log->cl))
+			return -EAGAIN;
+		return unserved_reply(log, type, in, out, out_cap, out_len);
+	}
 	r = dispatch(log, type, in, in_len, out, out_cap, out_len);
 	if (r) {
 		log->counters.errors++;

@@ -422,6 +422,17 @@ static int recreate(struct knode *k)
 		k->boot = false;
 	}
 	if (k->dtr_luid) {
+		uint64_t cnt = 0;
+
+		/* mirror_dtr flushes the old table's kmirrord, which may
+		 * ask first: an -EAGAIN is resent for ever (the reload hangs;
+		 * found on the real cluster) */
+		if (req_to(k, k->dtr_luid, DM_ULOG_GET_SYNC_COUNT, NULL, 0,
+			   &cnt, NULL) == -EAGAIN)
+			w_fail(k->w, "n%u: GET_SYNC_COUNT through the old "
+			       "instance %llx got -EAGAIN: mirror_dtr would "
+			       "wait for ever", k->node,
+			       (unsigned long long)k->dtr_luid);
 		e = req_to(k, k->dtr_luid, DM_ULOG_DTR, NULL, 0, NULL, NULL);
 		if (e == -EAGAIN)
 			return e;
