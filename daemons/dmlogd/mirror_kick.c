@@ -116,9 +116,9 @@ static void kick(const char *uuid)
 			 "restart its resync", uuid, strerror(-r));
 		return;
 	}
-	log_notice("%s: suspending and resuming mirror %s so the kernel "
-		   "resyncs what the restarted log found out of sync", uuid,
-		   name);
+	log_notice("%s: suspending and resuming mirror %s so that its "
+		   "kernel asks for resync work again (regions to copy are "
+		   "ready)", uuid, name);
 	r = dm_simple(DM_DEVICE_SUSPEND, name);
 	if (!r)
 		r = dm_simple(DM_DEVICE_RESUME, name);
