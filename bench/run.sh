@@ -46,6 +46,11 @@ better() { # METRIC
     case $1 in
     # noisy here (doc/performance.md, "Noise"): reported, not compared
     *.p99_ratio | *.fps_ratio | *.vs_kdisk | request.write_disk.* | scale.*.r2[0-4].mem_ratio) echo info ;;
+    # cluster (row 5): writes/s and its ratios follow the host's CPU under
+    # TCG; only lock traffic per write and the resync ratio are compared
+    cluster.steady.dlm_ops_per_1000_writes) echo lower ;;
+    cluster.resync.*.speedup) echo higher ;;
+    cluster.*) echo info ;;
     *.slowdown | *.p50_ratio | *.mem_ratio) echo lower ;;
     *.bytes_ratio) echo higher ;;
     *.bytes | *.writes | *.syncs) echo lower ;;
