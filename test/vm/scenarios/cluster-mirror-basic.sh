@@ -244,6 +244,9 @@ esac
 # ---- on the host ----------------------------------------------------------------
 # shellcheck source-path=SCRIPTDIR/.. source=cluster/cluster-lib.sh
 . "$here/../cluster/cluster-lib.sh"
+# token 3000: a loaded host can starve a guest's corosync for 2-3 s;
+# at 1000 that broke quorum in runs of the other cluster scenarios
+export DMLOG_COROSYNC_TOKEN=${DMLOG_COROSYNC_TOKEN:-3000}
 work=${DMLOG_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/dmlog-cluster-mirror.XXXXXX")}/cluster
 mkdir -p "$work"
 U=dmlog-cluster-$(cat /proc/sys/kernel/random/uuid)
