@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "lvm_mirror.h"
+#include "lvm_report.h"
 
 #define DEFAULT_CONFIG "/etc/dmlog/dmlog.conf"
 #define DEFAULT_CONTROL_SOCKET "/run/dmlogd.sock"
@@ -83,11 +84,7 @@ static void *lvm_handle;
 /* One LVM command at a time; while one runs, capture (if set) collects
  * the lines it prints (reports) instead of logging them. */
 static pthread_mutex_t run_mutex = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	char *buf;
-	size_t len, cap;
-	bool on, overflow;
-} capture;
+static struct lvm_report capture;
 
 static void log_line(const char *subsys, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -104,29 +101,13 @@ static void log_line(const char *subsys, int level, const char *fmt, ...)
 static void lvm_log(int level, const char *file, int line, int dm_errno,
 		    const char *message)
 {
-	size_t n;
-
 	(void)file;
 	(void)line;
 	(void)dm_errno;
 	level &= 7;
-	/* Reports and warnings both come at LVM2_LOG_PRINT; a JSON report's
-	 * lines start with a brace or with indentation, LVM's messages
-	 * ("WARNING: ...") never do. */
-	if (capture.on && level == LVM2_LOG_PRINT &&
-	    (message[0] == '{' || message[0] == '}' || message[0] == ' ' ||
-	     message[0] == '\t')) {
-		n = strlen(message);
-		if (capture.len + n + 2 > capture.cap) {
-			capture.overflow = true;
-			return;
-		}
-		memcpy(capture.buf + capture.len, message, n);
-		capture.len += n;
-		capture.buf[capture.len++] = '\n';
-		capture.buf[capture.len] = '\0';
+	/* Reports and warnings both come at LVM2_LOG_PRINT */
+	if (lvm_report_line(&capture, level == LVM2_LOG_PRINT, message))
 		return;
-	}
 	/* LVM's verbose and debug lines only with dmeventd -d */
 	log_line(level > LVM2_LOG_PRINT ? "#lvm" : "lvm",
 		 level < L_ERR ? L_ERR : level, "%s", message);
@@ -211,17 +192,10 @@ static bool lvm_run(const char *cmdline, char **out)
 
 	pthread_mutex_lock(&run_mutex);
 	helper = lvm2_helper_lock();
-	if (out) {
-		capture.cap = 64 * 1024;
-		capture.len = 0;
-		capture.overflow = false;
-		if (!(capture.buf = malloc(capture.cap))) {
-			plog(L_ERR, "Out of memory running %s.", cmdline);
-			ok = false;
-			goto out;
-		}
-		capture.buf[0] = '\0';
-		capture.on = true;
+	if (out && lvm_report_start(&capture, 64 * 1024)) {
+		plog(L_ERR, "Out of memory running %s.", cmdline);
+		ok = false;
+		goto out;
 	}
 	/* The log function is global in liblvm2cmd and LVM's helper library
 	 * sets its own when it initialises: set ours for every command. */
@@ -230,17 +204,10 @@ static bool lvm_run(const char *cmdline, char **out)
 	r = lvm2_run(lvm_handle, cmdline);
 	ok = r == LVM2_COMMAND_SUCCEEDED;
 	if (out) {
-		capture.on = false;
-		if (capture.overflow) {
+		if (capture.overflow)
 			plog(L_ERR, "Output of \"%s\" too long.", cmdline);
-			ok = false;
-		}
-		if (ok) {
-			*out = capture.buf;
-		} else {
-			free(capture.buf);
-		}
-		capture.buf = NULL;
+		*out = lvm_report_end(&capture, ok);
+		ok = *out != NULL;
 	}
 out:
 	lvm2_helper_unlock(helper);

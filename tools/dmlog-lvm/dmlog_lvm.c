@@ -21,6 +21,7 @@
 
 #include "lvlock.h"
 #include "lvm_layout.h"
+#include "lvm_report.h"
 
 /* dmlogctl's exit codes (dmlogctl(8)), as `dmlogctl lv` returns ours */
 #define EXIT_USAGE 2
@@ -31,37 +32,17 @@
 static const char *prog = "dmlog-lvm";
 static bool verbose;
 
-static struct {
-	char *buf;
-	size_t len, cap;
-	bool on, overflow;
-} capture;
+static struct lvm_report capture;
 
 static void lvm_log(int level, const char *file, int line, int dm_errno,
 		    const char *message)
 {
-	size_t n;
-
 	(void)file;
 	(void)line;
 	(void)dm_errno;
 	level &= 7;
-	/* A JSON report's lines start with a brace or with indentation;
-	 * LVM's messages at the same level ("WARNING: ...") never do. */
-	if (capture.on && level == LVM2_LOG_PRINT &&
-	    (message[0] == '{' || message[0] == '}' || message[0] == ' ' ||
-	     message[0] == '\t')) {
-		n = strlen(message);
-		if (capture.len + n + 2 > capture.cap) {
-			capture.overflow = true;
-			return;
-		}
-		memcpy(capture.buf + capture.len, message, n);
-		capture.len += n;
-		capture.buf[capture.len++] = '\n';
-		capture.buf[capture.len] = '\0';
+	if (lvm_report_line(&capture, level == LVM2_LOG_PRINT, message))
 		return;
-	}
 	/* LVM's messages; with -v its verbose ones, never its debug */
 	if (level <= LVM2_LOG_PRINT || (verbose && level == LVM2_LOG_VERBOSE))
 		fprintf(stderr, "%s: lvm: %s\n", prog, message);
@@ -72,26 +53,20 @@ static int lvm_report(void *h, const char *cmdline, char **out)
 {
 	int r;
 
-	capture.cap = 4 << 20;
-	capture.len = 0;
-	capture.overflow = false;
-	if (!(capture.buf = malloc(capture.cap)))
+	bool overflow;
+
+	if (lvm_report_start(&capture, 4 << 20))
 		return -ENOMEM;
-	capture.buf[0] = '\0';
-	capture.on = true;
 	if (verbose)
 		fprintf(stderr, "%s: running: %s\n", prog, cmdline);
 	r = lvm2_run(h, cmdline);
-	capture.on = false;
-	if (r != LVM2_COMMAND_SUCCEEDED || capture.overflow) {
+	overflow = capture.overflow;
+	*out = lvm_report_end(&capture, r == LVM2_COMMAND_SUCCEEDED);
+	if (!*out) {
 		fprintf(stderr, "%s: \"%s\" failed%s\n", prog, cmdline,
-			capture.overflow ? " (output too long)" : "");
-		free(capture.buf);
-		capture.buf = NULL;
+			overflow ? " (output too long)" : "");
 		return -EIO;
 	}
-	*out = capture.buf;
-	capture.buf = NULL;
 	return 0;
 }
 
