@@ -132,6 +132,7 @@ static void slots_arr(const struct dmlog_log *log,
 	cj_bool(s, "member", true);
 	cj_bool(s, "suspect", false);
 	cj_bool(s, "merging", false);
+	cj_bool(s, "no_daemon", false);
 	cj_u64(s, "dirty_regions", log_dirty_count(log));
 }
 
