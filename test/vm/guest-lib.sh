@@ -349,6 +349,26 @@ klog_header() { # DEV: print "<magic hex> <version> <nr_regions>" of the header 
     printf '%08x %u %u\n' "$1" "$2" "$(($3 + ($4 << 32)))"
 }
 
+run_guest_on_blank_disks() { # SCRIPT TAG NDISKS DISK_MB TIMEOUT: host half of a
+    # host-mode scenario whose guest needs only blank disks: make them, boot
+    # SCRIPT with "guest" on them, re-report its lines, remove the disks
+    local script=$1 tag=$2 ndisks=$3 mb=$4 tmo=$5 work i rc=0
+    local run_guest=${DMLOG_RUN_GUEST:-$(dirname "${BASH_SOURCE[0]}")/run-guest.sh}
+    local -a disks=()
+    work=${DMLOG_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/dmlog-$tag.XXXXXX")}
+    mkdir -p "$work"
+    for ((i = 0; i < ndisks; i++)); do
+        rm -f "$work/d$i.img"
+        truncate -s "${mb}M" "$work/d$i.img"
+        disks+=(--disk "$work/d$i.img")
+    done
+    "$run_guest" "${disks[@]}" --timeout "$tmo" --results "$work/guest" \
+        "$script" guest || rc=$?
+    relay_results guest "$work/guest/output.log"
+    check_eq "guest exited 0" 0 "$rc"
+    rm -f "$work"/d*.img
+}
+
 klog_valid_header() { # DEV NREGIONS: a valid kernel disk-log header (MiRr, version 2, NREGIONS)
     local h
     h=$(klog_header "$1") || return 1

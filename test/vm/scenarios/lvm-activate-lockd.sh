@@ -28,20 +28,7 @@ DISK_MB=64
 
 case ${1:-host} in
 host)
-    run_guest=${DMLOG_RUN_GUEST:-$here/../run-guest.sh}
-    work=${DMLOG_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/dmlog-lvmlockd.XXXXXX")}
-    mkdir -p "$work"
-    disks=()
-    for ((i = 0; i < NDISKS; i++)); do
-        rm -f "$work/d$i.img"
-        truncate -s ${DISK_MB}M "$work/d$i.img"
-        disks+=(--disk "$work/d$i.img")
-    done
-    rc=0
-    "$run_guest" "${disks[@]}" --timeout 540 --results "$work/guest" "$self" guest || rc=$?
-    relay_results guest "$work/guest/output.log"
-    check_eq "guest exited 0" 0 "$rc"
-    rm -f "$work"/d*.img
+    run_guest_on_blank_disks "$self" lvmlockd "$NDISKS" "$DISK_MB" 540
     summary
     exit
     ;;
