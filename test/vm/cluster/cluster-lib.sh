@@ -57,6 +57,18 @@ cluster_start() { # N WORKDIR [start-cluster.sh options] [-- NODE_SCRIPT ARGS...
 
 cluster_node_dir() { printf '%s/node%s\n' "$CLUSTER_DIR" "$1"; }
 cluster_state() { cat "$CLUSTER_DIR/node$1/state" 2>/dev/null || echo none; } # K
+cluster_form() { # N WORKDIR [cluster_start arguments...]: start the cluster
+    # (a check line), note the formation time, re-report every node's setup
+    # command (0); non-zero when it did not form
+    local n=$1 k
+    check "$n-node corosync + DLM cluster formed" cluster_start "$@" || return 1
+    note "boot + formation: $(cluster_elapsed) s"
+    for ((k = 1; k <= n; k++)); do
+        cluster_wait "$k" 0 60
+        cluster_relay "$k" 0 "node$k"
+    done
+}
+
 cluster_elapsed() { _cl_since "$CLUSTER_STARTED"; } # seconds since start-cluster.sh began
 
 _cl_pid_of() { # FILE PATTERN: print the pid in FILE if that process runs and its command line matches PATTERN

@@ -256,17 +256,11 @@ dd if=/dev/urandom of="$work/leg0.img" bs=1M count=$SIZE_MB status=none
 truncate -s ${SIZE_MB}M "$work/leg1.img"
 truncate -s 4M "$work/log.img"
 
-if ! check "3-node corosync + DLM cluster formed" \
-    cluster_start 3 "$work" --disk "$work/leg0.img" --disk "$work/leg1.img" \
+if ! cluster_form 3 "$work" --disk "$work/leg0.img" --disk "$work/leg1.img" \
     --disk "$work/log.img" --mem 768 --timeout 720 -- "$self" node; then
     summary
     exit 1
 fi
-note "boot + formation: $(cluster_elapsed) s"
-for k in 1 2 3; do
-    cluster_wait "$k" 0 60
-    cluster_relay "$k" 0 "node$k"
-done
 
 declare -A dmlogd_cmd
 for k in 1 2 3; do
