@@ -2,6 +2,7 @@
  * (dmlog-lvm(8), doc/lvm.md section 3). `dmlogctl lv ...` runs it.
  *
  *   dmlog-lvm activate|deactivate|status VG/LV
+ *   dmlog-lvm activate|deactivate --selected      (selected.c)
  *
  * The layout comes from LVM through liblvm2cmd (JSON reports), the tables
  * from lib/lvm_layout.c, and the devices are created with libdevmapper
@@ -19,18 +20,13 @@
 #include <libdevmapper.h>
 #include <lvm2cmd.h>
 
+#include "dmlog_lvm.h"
 #include "lvlock.h"
 #include "lvm_layout.h"
 #include "lvm_report.h"
 
-/* dmlogctl's exit codes (dmlogctl(8)), as `dmlogctl lv` returns ours */
-#define EXIT_USAGE 2
-#define EXIT_NOT_FOUND 3	/* no such VG or LV */
-#define EXIT_BUSY 6		/* already active here / in use */
-#define EXIT_REFUSED 8		/* not an LV dmlog activates */
-
-static const char *prog = "dmlog-lvm";
-static bool verbose;
+const char *prog = "dmlog-lvm";
+bool verbose;
 
 static struct lvm_report capture;
 
@@ -48,8 +44,24 @@ static void lvm_log(int level, const char *file, int line, int dm_errno,
 		fprintf(stderr, "%s: lvm: %s\n", prog, message);
 }
 
-/* Run an LVM report; its JSON in *out (malloc'd). */
-static int lvm_report(void *h, const char *cmdline, char **out)
+void *lvm_open(void)
+{
+	void *h;
+
+	lvm2_log_fn(lvm_log);
+	if (!(h = lvm2_init()))
+		fprintf(stderr, "%s: cannot initialise liblvm2cmd\n", prog);
+	return h;
+}
+
+void lvm_close(void *h)
+{
+	if (h)
+		lvm2_exit(h);
+}
+
+int lvm_report_partial(void *h, const char *cmdline, char **out,
+		       bool *failed)
 {
 	int r;
 
@@ -61,13 +73,22 @@ static int lvm_report(void *h, const char *cmdline, char **out)
 		fprintf(stderr, "%s: running: %s\n", prog, cmdline);
 	r = lvm2_run(h, cmdline);
 	overflow = capture.overflow;
-	*out = lvm_report_end(&capture, r == LVM2_COMMAND_SUCCEEDED);
+	if (failed)
+		*failed = r != LVM2_COMMAND_SUCCEEDED;
+	*out = lvm_report_end(&capture, failed != NULL ||
+			      r == LVM2_COMMAND_SUCCEEDED);
 	if (!*out) {
 		fprintf(stderr, "%s: \"%s\" failed%s\n", prog, cmdline,
 			overflow ? " (output too long)" : "");
 		return -EIO;
 	}
 	return 0;
+}
+
+/* Run an LVM report; its JSON in *out (malloc'd). */
+static int lvm_report(void *h, const char *cmdline, char **out)
+{
+	return lvm_report_partial(h, cmdline, out, NULL);
 }
 
 /* LVM's name rules: letters, digits, "+_.-", not starting with '-'. */
@@ -82,19 +103,13 @@ static bool lvm_name_ok(const char *s)
 	return true;
 }
 
-static int read_layout(const char *vg, const char *lv,
+static int read_layout(void *h, const char *vg, const char *lv,
 		       struct lvm_mirror_layout *l)
 {
 	char cmd[512], err[512];
 	char *vgs = NULL, *lvs = NULL, *pvs = NULL;
-	void *h;
 	int r;
 
-	lvm2_log_fn(lvm_log);
-	if (!(h = lvm2_init())) {
-		fprintf(stderr, "%s: cannot initialise liblvm2cmd\n", prog);
-		return -EIO;
-	}
 	snprintf(cmd, sizeof(cmd), "vgs --reportformat json --units s -o "
 		 "vg_name,vg_uuid,vg_extent_size,vg_lock_type,vg_lock_args %s",
 		 vg);
@@ -116,7 +131,6 @@ out:
 	free(vgs);
 	free(lvs);
 	free(pvs);
-	lvm2_exit(h);
 	return r;
 }
 
@@ -362,14 +376,33 @@ static int deactivate(const struct devs *d)
 	return r;
 }
 
+/* How the LV is active here; the top device's name and table when it
+ * exists. */
+static enum lv_state lv_state(const struct lvm_mirror_layout *l,
+			      const struct devs *d, char *name, size_t namelen,
+			      char *table, size_t tlen)
+{
+	unsigned i, present = 0;
+
+	(void)l;
+	if (!dm_exists(d->uuid[d->n - 1], name, namelen, NULL, NULL, table,
+		       tlen)) {
+		for (i = 0; i < d->n; i++)
+			if (dm_exists(d->uuid[i], NULL, 0, NULL, NULL, NULL, 0))
+				present++;
+		return present ? LV_PARTIAL : LV_INACTIVE;
+	}
+	if (strstr(table, "mirror userspace ") == table &&
+	    strstr(table, " clustered-disk "))
+		return LV_DMLOG;
+	return LV_LVM;
+}
+
 static int status(const struct lvm_mirror_layout *l, const struct devs *d)
 {
 	char table[2048], name[256];
-	unsigned i, present = 0;
-
-	for (i = 0; i < d->n; i++)
-		if (dm_exists(d->uuid[i], NULL, 0, NULL, NULL, NULL, 0))
-			present++;
+	enum lv_state st = lv_state(l, d, name, sizeof(name), table,
+				    sizeof(table));
 	pid_t holder = lvlock_holder(d->name[d->n - 1]);
 
 	printf("%s/%s: lock type %s, %u legs, region %" PRIu64 " sectors\n",
@@ -378,14 +411,12 @@ static int status(const struct lvm_mirror_layout *l, const struct devs *d)
 	if (holder)
 		printf("LV lock: PR on %s in lvm_%s, held by pid %d\n",
 		       l->lv_uuid, l->vg, (int)holder);
-	if (!dm_exists(d->uuid[d->n - 1], name, sizeof(name), NULL, NULL,
-		       table, sizeof(table))) {
-		printf("state: %s\n", present ? "partly active (sub-LVs "
-		       "without the mirror)" : "inactive");
-		return present ? 1 : 0;
+	if (st == LV_INACTIVE || st == LV_PARTIAL) {
+		printf("state: %s\n", st == LV_PARTIAL ? "partly active (sub-"
+		       "LVs without the mirror)" : "inactive");
+		return st == LV_PARTIAL ? 1 : 0;
 	}
-	if (strstr(table, "mirror userspace ") == table &&
-	    strstr(table, " clustered-disk "))
+	if (st == LV_DMLOG)
 		printf("state: active with dmlogd's clustered-disk log "
 		       "(log uuid %s)\n", d->uuid[l->nlegs]);
 	else
@@ -394,53 +425,105 @@ static int status(const struct lvm_mirror_layout *l, const struct devs *d)
 	return 0;
 }
 
-static void usage(FILE *f)
+/* ---- one LV of --selected (selected.c) ---- */
+
+static enum sel_outcome sel_activate(const struct lvm_mirror_layout *l,
+				     const struct devs *d)
 {
-	fprintf(f, "usage: %s [-v] activate|deactivate|status VG/LV\n", prog);
+	char table[2048], name[256];
+
+	switch (lv_state(l, d, name, sizeof(name), table, sizeof(table))) {
+	case LV_DMLOG:
+		return SEL_ALREADY;
+	case LV_LVM:
+		fprintf(stderr, "%s: %s/%s: active with LVM's own log (LVM "
+			"activated it): left alone; to move it to dmlogd's log "
+			"run \"lvchange -an %s/%s\" and activate it again\n",
+			prog, l->vg, l->lv, l->vg, l->lv);
+		return SEL_LVM_OWN;
+	default:	/* activate() refuses a partial activation */
+		return activate(l, d) ? SEL_FAILED : SEL_DONE;
+	}
 }
 
-int main(int argc, char **argv)
+static enum sel_outcome sel_deactivate(const struct lvm_mirror_layout *l,
+				       const struct devs *d)
+{
+	char table[2048], name[256];
+	enum lv_state st = lv_state(l, d, name, sizeof(name), table,
+				    sizeof(table));
+
+	if (st == LV_LVM) {
+		fprintf(stderr, "%s: %s/%s: active with LVM's own log (LVM "
+			"activated it): left alone\n", prog, l->vg, l->lv);
+		return SEL_LVM_OWN;
+	}
+	/* also when inactive: a PR holder LVM's lvchange -an left */
+	if (deactivate(d))
+		return SEL_FAILED;
+	return st == LV_INACTIVE ? SEL_NOTHING : SEL_DONE;
+}
+
+enum sel_outcome selected_one(void *h, bool act, const char *vg,
+			      const char *lv)
 {
 	struct lvm_mirror_layout *l;
+	enum sel_outcome o;
 	struct devs d;
-	char vg[LVM_NAME_MAX], *slash;
-	const char *cmd, *arg;
-	int r, i = 1;
+	int r;
 
-	if (i < argc && !strcmp(argv[i], "-v")) {
-		verbose = true;
-		i++;
+	if (!(l = calloc(1, sizeof(*l)))) {
+		fprintf(stderr, "%s: %s/%s: out of memory\n", prog, vg, lv);
+		return SEL_FAILED;
 	}
-	if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc - i != 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	cmd = argv[i];
-	arg = argv[i + 1];
-	if (strcmp(cmd, "activate") && strcmp(cmd, "deactivate") &&
-	    strcmp(cmd, "status")) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	r = read_layout(h, vg, lv, l);
+	if (r == -ENOTSUP && !act)
+		o = SEL_NOT_OURS;	/* dmlog never activates it */
+	else if (r || dev_names(l, &d))
+		o = SEL_FAILED;
+	else
+		o = act ? sel_activate(l, &d) : sel_deactivate(l, &d);
+	free(l);
+	return o;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s [-v] activate|deactivate|status VG/LV\n"
+		"       %s [-v] activate|deactivate --selected\n", prog, prog);
+}
+
+/* "VG/LV" (or "/dev/VG/LV") into vg and *lv. */
+static int split_vg_lv(const char *arg, char *vg, size_t vglen,
+		       const char **lv)
+{
+	const char *slash;
+
 	if (!strncmp(arg, "/dev/", 5))
 		arg += 5;
-	if (!(slash = strchr(arg, '/')) || (size_t)(slash - arg) >= sizeof(vg)) {
+	if (!(slash = strchr(arg, '/')) || (size_t)(slash - arg) >= vglen) {
 		fprintf(stderr, "%s: %s: not VG/LV\n", prog, arg);
-		return EXIT_USAGE;
+		return -EINVAL;
 	}
 	memcpy(vg, arg, (size_t)(slash - arg));
 	vg[slash - arg] = '\0';
-	if (!lvm_name_ok(vg) || !lvm_name_ok(slash + 1)) {
+	*lv = slash + 1;
+	if (!lvm_name_ok(vg) || !lvm_name_ok(*lv)) {
 		fprintf(stderr, "%s: %s: not an LVM VG/LV name\n", prog, arg);
-		return EXIT_USAGE;
+		return -EINVAL;
 	}
+	return 0;
+}
+
+static int one_lv(void *h, const char *cmd, const char *vg, const char *lv)
+{
+	struct lvm_mirror_layout *l;
+	struct devs d;
+	int r;
+
 	if (!(l = calloc(1, sizeof(*l))))
 		return 1;
-	r = read_layout(vg, slash + 1, l);
+	r = read_layout(h, vg, lv, l);
 	if (r == -ENOTSUP || r == -ENOENT) {
 		free(l);
 		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_REFUSED;
@@ -459,4 +542,42 @@ int main(int argc, char **argv)
 	if (r == -EEXIST || r == -EBUSY || r == -EAGAIN)
 		return EXIT_BUSY;
 	return r ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	char vg[LVM_NAME_MAX];
+	const char *cmd, *lv;
+	void *h;
+	int r, i = 1;
+
+	if (i < argc && !strcmp(argv[i], "-v")) {
+		verbose = true;
+		i++;
+	}
+	if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc - i != 2 || (strcmp(argv[i], "activate") &&
+			      strcmp(argv[i], "deactivate") &&
+			      strcmp(argv[i], "status"))) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[i];
+	if (!strcmp(argv[i + 1], "--selected")) {
+		if (!strcmp(cmd, "status")) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return run_selected(!strcmp(cmd, "activate"));
+	}
+	if (split_vg_lv(argv[i + 1], vg, sizeof(vg), &lv))
+		return EXIT_USAGE;
+	if (!(h = lvm_open()))
+		return 1;
+	r = one_lv(h, cmd, vg, lv);
+	lvm_close(h);
+	return r;
 }

@@ -1,4 +1,5 @@
-/* dmlogctl lv activate|deactivate|status VG/LV: runs the helper
+/* dmlogctl lv activate|deactivate|status VG/LV, and activate|deactivate
+ * --selected (every mirror LV dmlog.conf selects): runs the helper
  * dmlog-lvm (dmlog-lvm(8)), which links liblvm2cmd, so that dmlogctl
  * itself works on a host without LVM. The helper is looked up in
  * $DMLOG_LVM_HELPER, next to dmlogctl's own executable (installed: both
@@ -32,7 +33,13 @@ static int lv_run(struct ctl_ctx *ctx, int argc, char **argv)
 	if (argc != 3 || (strcmp(argv[1], "activate") &&
 			  strcmp(argv[1], "deactivate") &&
 			  strcmp(argv[1], "status"))) {
-		ctl_err("lv: give activate, deactivate or status and VG/LV");
+		ctl_err("lv: give activate, deactivate or status and VG/LV "
+			"(or activate/deactivate --selected)");
+		ctl_try_help(&cmd_lv);
+		return CTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[2], "--selected") && !strcmp(argv[1], "status")) {
+		ctl_err("lv: --selected goes with activate or deactivate");
 		ctl_try_help(&cmd_lv);
 		return CTL_EXIT_USAGE;
 	}
@@ -70,13 +77,17 @@ static int lv_run(struct ctl_ctx *ctx, int argc, char **argv)
 
 const struct ctl_command cmd_lv = {
 	.name = "lv",
-	.synopsis = "activate|deactivate|status VG/LV",
+	.synopsis = "activate|deactivate|status VG/LV | "
+		    "activate|deactivate --selected",
 	.positional = NULL,
 	.summary = "Activate an LVM mirror LV with dmlogd's clustered-disk log",
 	.description =
 "Runs dmlog-lvm(8): reads the mirror's layout from LVM and builds its\n"
 "devices under LVM's names and uuids, with the mirror's log served by\n"
 "dmlogd on the LV's own mlog (activate); removes them (deactivate); or\n"
-"says how the LV is active (status).",
+"says how the LV is active (status).\n"
+"With --selected instead of VG/LV: every mirror LV that dmlog.conf's\n"
+"lvm/volume_list selects (what dmlog-lvm.service runs at boot and\n"
+"shutdown); each LV is attempted and every failure named.",
 	.run = lv_run,
 };
