@@ -15,4 +15,10 @@
  * other log type or a malformed string. */
 bool mirror_params_log_uuid(const char *params, char *uuid, size_t len);
 
+/* The log device of a disk log, kernel ("disk <#> <dev> ...") or
+ * userspace ("userspace <#> <uuid> [integrated_flush] [clustered-]disk
+ * <dev> ..."), as the table names it ("253:8"): copied to dev (len bytes),
+ * true. False for core logs and malformed strings. */
+bool mirror_params_log_dev(const char *params, char *dev, size_t len);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -51,12 +52,47 @@ static void test_small_buffer(void **s)
 	assert_string_equal(id, "abc");
 }
 
+static void test_log_dev(void **s)
+{
+	char dev[16] = "untouched";
+
+	(void)s;
+	assert_true(mirror_params_log_dev("userspace 4 LVM-abc clustered-disk "
+					  "253:8 1024 2 253:9 0 253:10 0 1 "
+					  "handle_errors", dev, sizeof(dev)));
+	assert_string_equal(dev, "253:8");
+	assert_true(mirror_params_log_dev("userspace 5 u1 integrated_flush "
+					  "disk 7:2 1024 2 7:0 0 7:1 0", dev,
+					  sizeof(dev)));
+	assert_string_equal(dev, "7:2");
+	assert_true(mirror_params_log_dev("disk 2 7:3 1024 2 7:0 0 7:1 0", dev,
+					  sizeof(dev)));
+	assert_string_equal(dev, "7:3");
+	strcpy(dev, "untouched");
+	/* core logs have no device; malformed or truncated strings */
+	assert_false(mirror_params_log_dev("core 2 1024 nosync 2 7:0 0 7:1 0",
+					   dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("userspace 3 u1 clustered-core 1024 "
+					   "2 7:0 0 7:1 0", dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("userspace 2 u1 clustered-disk 7:2 "
+					   "1024", dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("disk 0 7:2", dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("disk x 7:2", dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("userspace 4 u1 integrated_flush",
+					   dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("", dev, sizeof(dev)));
+	assert_false(mirror_params_log_dev("disk 2 /dev/a-very-long-device-name "
+					   "1024", dev, sizeof(dev)));
+	assert_string_equal(dev, "untouched");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_userspace_logs),
 		cmocka_unit_test(test_not_userspace),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_log_dev),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
