@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dm_mirrors.h"
 #include "dmlog_log.h"
 #include "mirror_kick.h"
 #include "mirror_table.h"
@@ -34,7 +35,7 @@ struct mirror_kick {
 };
 
 /* Does this mirror target's parameter string use log `uuid`? */
-static bool uses_log(const char *params, const char *uuid)
+static bool uses_log(const char *params, const void *uuid)
 {
 	char id[UUID_MAX];
 
@@ -42,56 +43,10 @@ static bool uses_log(const char *params, const char *uuid)
 	       !strcmp(id, uuid);
 }
 
-static bool device_uses_log(const char *name, const char *uuid)
-{
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
-	uint64_t start, length;
-	char *type, *params;
-	void *next = NULL;
-	bool found = false;
-
-	if (!dmt)
-		return false;
-	if (dm_task_set_name(dmt, name) && dm_task_run(dmt)) {
-		do {
-			next = dm_get_next_target(dmt, next, &start, &length,
-						  &type, &params);
-			if (type && params && !strcmp(type, "mirror") &&
-			    uses_log(params, uuid))
-				found = true;
-		} while (next && !found);
-	}
-	dm_task_destroy(dmt);
-	return found;
-}
-
 /* The dm name of the device whose table uses log `uuid`. */
 static int find_mirror(const char *uuid, char *name, size_t len)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST);
-	struct dm_names *names;
-	unsigned next = 0;
-	int r = -ENOENT;
-
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_run(dmt) || !(names = dm_task_get_names(dmt))) {
-		dm_task_destroy(dmt);
-		return -EIO;
-	}
-	if (names->dev) {
-		do {
-			names = (struct dm_names *)((char *)names + next);
-			if (device_uses_log(names->name, uuid)) {
-				snprintf(name, len, "%s", names->name);
-				r = 0;
-				break;
-			}
-			next = names->next;
-		} while (next);
-	}
-	dm_task_destroy(dmt);
-	return r;
+	return dm_mirrors_find(uses_log, uuid, name, len);
 }
 
 static int dm_simple(int op, const char *name)
