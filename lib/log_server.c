@@ -226,6 +226,14 @@ static bool may_hand_off(const struct log_server *srv, size_t idx)
 		if (i != idx && !strcmp(srv->logs[i]->uuid, log->uuid) &&
 		    srv->logs[i]->state != LOG_CONSTRUCTED)
 			return false;
+	if (log->store && srv->env.log_dev_taken &&
+	    srv->env.log_dev_taken(srv->env.ctx, &log->params)) {
+		log_notice("%s: log device %s already serves another log (a "
+			   "reload to the kernel's disk log?): not handed back; "
+			   "the kernel's log resynchronises the mirror",
+			   log->uuid, log->params.log_dev);
+		return false;
+	}
 	return true;
 }
 

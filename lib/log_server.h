@@ -7,6 +7,7 @@
 #ifndef DMLOG_LOG_SERVER_H
 #define DMLOG_LOG_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,12 @@ struct log_server_env {
 			  struct log_store **out, char *err, size_t errlen);
 	void *ctx;
 	struct lockmgr *lm;
+	/* Whether a live table uses the log device with another log: a
+	 * reload to the kernel's own disk log resumes the new table before
+	 * the old one's DTR, and writing the kernel format then would land
+	 * under a live kernel log (its newer marks overwritten). NULL: no
+	 * such table is ever assumed. */
+	bool (*log_dev_taken)(void *ctx, const struct ctr_params *p);
 };
 
 struct log_server;

@@ -13,6 +13,7 @@
 #include "lockmgr.h"
 #include "lockmgr_dlm.h"
 #include "log_server.h"
+#include "logdev_taken.h"
 #include "logsink.h"
 #include "mirror_kick.h"
 #include "pidfile.h"
@@ -146,7 +147,8 @@ static int build_server(struct dmlogd *d)
 		return DMLOGD_EXIT_FAILURE;
 	d->opener.node_dir = DMLOGD_NODE_DIR;
 	env = (struct log_server_env){ .open_store = store_open,
-				       .ctx = &d->opener, .lm = d->lm };
+				       .ctx = &d->opener, .lm = d->lm,
+				       .log_dev_taken = logdev_taken };
 	if (!d->opt->no_kernel && !(d->kick = mirror_kick_start()))
 		return DMLOGD_EXIT_FAILURE;
 	if (!(d->srv = log_server_new(&env)) ||

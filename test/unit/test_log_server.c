@@ -19,6 +19,8 @@ struct env_state {
 	int fail;
 	bool handoff[8];
 	int destroyed[8];
+	bool taken;		/* dev_taken()'s answer */
+	int taken_asked;
 };
 
 static int open_store(void *ctx, const struct ctr_params *p, const char *uuid,
@@ -45,10 +47,19 @@ static int open_store(void *ctx, const struct ctr_params *p, const char *uuid,
 
 static struct log_server *server(struct env_state *e)
 {
-	struct log_server_env env = { open_store, e, NULL };
+	struct log_server_env env = { .open_store = open_store, .ctx = e };
 
 	memset(e, 0, sizeof(*e));
 	return log_server_new(&env);
+}
+
+static bool dev_taken(void *ctx, const struct ctr_params *p)
+{
+	struct env_state *e = ctx;
+
+	assert_string_equal(p->log_dev, "253:9");
+	e->taken_asked++;
+	return e->taken;
 }
 
 static int send_req(struct log_server *srv, uint32_t type, const char *uuid,
@@ -219,6 +230,40 @@ static void test_two_instances_and_handoff(void **st)
 	log_server_free(srv);
 }
 
+/* A reload to the kernel's own disk log: the new table is live on the
+ * device when the old instance's DTR comes; no hand-off under it. */
+static void test_no_handoff_under_a_live_kernel_log(void **st)
+{
+	struct env_state e;
+	struct log_server_env env = { .open_store = open_store, .ctx = &e,
+				      .log_dev_taken = dev_taken };
+	struct log_server *srv;
+	const char *t = "2048 clustered-disk 253:9 1024";
+	size_t len;
+
+	(void)st;
+	memset(&e, 0, sizeof(e));
+	srv = log_server_new(&env);
+	e.taken = true;
+	assert_int_equal(ctr(srv, "u", 1, t, false, NULL, &len), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "u", 1), 0);
+	assert_int_equal(simple(srv, DM_ULOG_PRESUSPEND, "u", 1), 0);
+	assert_int_equal(simple(srv, DM_ULOG_POSTSUSPEND, "u", 1), 0);
+	assert_int_equal(simple(srv, DM_ULOG_DTR, "u", 1), 0);
+	assert_int_equal(e.destroyed[0], 1);
+	assert_false(e.handoff[0]);
+	assert_int_equal(e.taken_asked, 1);
+	/* nobody else on the device: a removal hands off */
+	e.taken = false;
+	assert_int_equal(ctr(srv, "u", 2, t, false, NULL, &len), 0);
+	assert_int_equal(simple(srv, DM_ULOG_RESUME, "u", 2), 0);
+	assert_int_equal(simple(srv, DM_ULOG_PRESUSPEND, "u", 2), 0);
+	assert_int_equal(simple(srv, DM_ULOG_POSTSUSPEND, "u", 2), 0);
+	assert_int_equal(simple(srv, DM_ULOG_DTR, "u", 2), 0);
+	assert_true(e.handoff[1]);
+	log_server_free(srv);
+}
+
 static void test_never_resumed_no_handoff(void **st)
 {
 	struct env_state e;
@@ -276,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_restart_path),
 		cmocka_unit_test(test_two_instances_and_handoff),
 		cmocka_unit_test(test_never_resumed_no_handoff),
+		cmocka_unit_test(test_no_handoff_under_a_live_kernel_log),
 		cmocka_unit_test(test_kick_after_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
