@@ -103,8 +103,9 @@ static bool lvm_name_ok(const char *s)
 	return true;
 }
 
+/* say_refusal: print why a layout is refused (-ENOTSUP) */
 static int read_layout(void *h, const char *vg, const char *lv,
-		       struct lvm_mirror_layout *l)
+		       struct lvm_mirror_layout *l, bool say_refusal)
 {
 	char cmd[512], err[512];
 	char *vgs = NULL, *lvs = NULL, *pvs = NULL;
@@ -125,7 +126,7 @@ static int read_layout(void *h, const char *vg, const char *lv,
 	if ((r = lvm_report(h, cmd, &pvs)))
 		goto out;
 	r = lvm_layout_parse(l, vg, lv, vgs, lvs, pvs, err, sizeof(err));
-	if (r)
+	if (r && (r != -ENOTSUP || say_refusal))
 		fprintf(stderr, "%s: %s\n", prog, err);
 out:
 	free(vgs);
@@ -385,7 +386,9 @@ static enum lv_state lv_state(const struct lvm_mirror_layout *l,
 	unsigned i, present = 0;
 
 	(void)l;
-	if (!dm_exists(d->uuid[d->n - 1], name, namelen, NULL, NULL, table,
+	/* INFO first: a TABLE request on a missing device logs an error */
+	if (!dm_exists(d->uuid[d->n - 1], NULL, 0, NULL, NULL, NULL, 0) ||
+	    !dm_exists(d->uuid[d->n - 1], name, namelen, NULL, NULL, table,
 		       tlen)) {
 		for (i = 0; i < d->n; i++)
 			if (dm_exists(d->uuid[i], NULL, 0, NULL, NULL, NULL, 0))
@@ -476,7 +479,8 @@ enum sel_outcome selected_one(void *h, bool act, const char *vg,
 		fprintf(stderr, "%s: %s/%s: out of memory\n", prog, vg, lv);
 		return SEL_FAILED;
 	}
-	r = read_layout(h, vg, lv, l);
+	/* deactivate: a layout dmlog refuses was never activated by it */
+	r = read_layout(h, vg, lv, l, act);
 	if (r == -ENOTSUP && !act)
 		o = SEL_NOT_OURS;	/* dmlog never activates it */
 	else if (r || dev_names(l, &d))
@@ -523,7 +527,7 @@ static int one_lv(void *h, const char *cmd, const char *vg, const char *lv)
 
 	if (!(l = calloc(1, sizeof(*l))))
 		return 1;
-	r = read_layout(h, vg, lv, l);
+	r = read_layout(h, vg, lv, l, true);
 	if (r == -ENOTSUP || r == -ENOENT) {
 		free(l);
 		return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_REFUSED;
