@@ -1,6 +1,6 @@
 #!/bin/bash
 # dmlog-vm: host
-# dmlog-vm: timeout=600
+# dmlog-vm: timeout=900
 # lvm-activate.sh - dmlog-lvm (dmlog-lvm(8)) activates an LVM mirror LV of a
 # local VG with dmlogd's clustered-disk log, in one guest with real LVM.
 #
@@ -19,6 +19,18 @@
 #   4. dmlogctl lv deactivate: nothing of vg left in dmsetup ls, lvs inactive.
 #   5. activate again, then LVM's own lvchange -an removes it all.
 #   6. a 3-leg mirror (log on pv3) the same way.
+#   7. the boot unit (dmlog-lvm.service, built in the tree): its ExecStart=
+#      and ExecStop= lines, run as written (the program mapped into the
+#      build tree), with dmlog.conf selecting "@dmlog" (mirror vg/s tagged
+#      dmlog) and "vg/sl" (linear); vg/u is an unselected mirror.
+#      Without auto_activation_volume_list, vgchange -aay activates vg/s
+#      with LVM's log (the control) and ExecStart fails naming it, leaves
+#      it alone and warns. With the guidance's list [ "vg/u" ], vgchange
+#      -aay activates vg/u but not vg/s. ExecStart then activates vg/s with
+#      dmlogd's log, leaves vg/u inactive, notes vg/sl, and is idempotent;
+#      ExecStop removes vg/s and leaves LVM's vg/u alone. A failing selected
+#      LV (core log) and a missing one are named, exit 1, and vg/s is still
+#      activated after the failure.
 set -uo pipefail
 self=$(readlink -f "$0")
 here=$(dirname "$self")
@@ -30,7 +42,7 @@ DISK_MB=64
 
 case ${1:-host} in
 host)
-    run_guest_on_blank_disks "$self" lvmact "$NDISKS" "$DISK_MB" 540
+    run_guest_on_blank_disks "$self" lvmact "$NDISKS" "$DISK_MB" 840
     summary
     exit
     ;;
@@ -196,6 +208,141 @@ check "write 8 MiB through vg/t" dd if=/tmp/expt of=/dev/mapper/vg-t bs=1M oflag
 check "vg/t: read back equal" same_content /dev/mapper/vg-t /tmp/expt
 check "vg/t: three legs equal" legs_equal "$(dm_dev vg-t_mimage_0)" "$(dm_dev vg-t_mimage_1)" "$(dm_dev vg-t_mimage_2)"
 check "dmlog-lvm deactivate vg/t" tool deactivate vg/t
+check "dmsetup ls: nothing of vg left" no_vg_devs
+
+# ---------------------------------------------------------------- 7. boot unit
+UNIT=$DMLOG_BUILD/systemd/dmlog-lvm.service
+export DMLOG_CONFIG=/tmp/dmlog.conf
+unset DMLOG_LVM_HELPER
+unit_cmd=()
+unit_line() { # KEY: the unit's KEY= command into unit_cmd, its program mapped
+    # into the build tree (an absolute path in the unit, no systemd prefix,
+    # no specifier; exactly one such line)
+    local n line prog
+    n=$(grep -c "^$1=" "$UNIT")
+    line=$(sed -n "s/^$1=//p" "$UNIT")
+    [[ $n == 1 && $line == /* && $line != *%* ]] || { note "$1= in $UNIT: '$line' ($n lines)"; return 1; }
+    read -r -a unit_cmd <<<"$line"
+    prog=${unit_cmd[0]##*/}
+    case $prog in
+    dmlogctl) unit_cmd[0]=$DMLOG_BUILD/tools/dmlogctl/dmlogctl ;;
+    dmlog-lvm) unit_cmd[0]=$DMLOG_BUILD/tools/dmlog-lvm/dmlog-lvm ;;
+    *) note "$1= runs $prog"; return 1 ;;
+    esac
+    note "$1=$line"
+}
+run_unit() { # KEY: run it; its stdout in $R/unit.out, stderr in $R/unit.err; its exit status
+    local rc=0
+    unit_line "$1" || return 99
+    "${unit_cmd[@]}" >"$R/unit.out" 2>"$R/unit.err" || rc=$?
+    note "$1 exit $rc: $(tr '\n' '|' <"$R/unit.out") $(tr '\n' '|' <"$R/unit.err")"
+    cat "$R/unit.out" "$R/unit.err" >>"$R/unit-all.log"
+    return $rc
+}
+unit_status=0
+unit_run() { unit_status=0; run_unit "$1" || unit_status=$?; } # KEY: its exit status in $unit_status
+err_has() { grep -qF -- "$1" "$R/unit.err"; }
+out_has() { grep -qF -- "$1" "$R/unit.out"; }
+is_dmlog_top() { grep -Eq "^0 16384 mirror userspace 4 $(dm_uuid vg-s_mlog) clustered-disk $(mm_of vg-s_mlog) 1024 2 " <<<"$(table_of vg-s)"; }
+no_dev() { ! dmsetup info "$1" >/dev/null 2>&1; }
+no_devs() { local d; for d in "$@"; do no_dev "$d" || return 1; done; }
+has_dev() { dmsetup info "$1" >/dev/null 2>&1; }
+
+check "the unit was built: $UNIT" test -s "$UNIT"
+check "the unit: Type=oneshot" grep -qx 'Type=oneshot' "$UNIT"
+check "the unit: RemainAfterExit=yes" grep -qx 'RemainAfterExit=yes' "$UNIT"
+check "  ExecStart= names a program" unit_line ExecStart
+check "  ExecStop= names a program" unit_line ExecStop
+
+check "lvcreate mirror vg/s (tag dmlog; legs pv0 pv1, log pv2)" \
+    lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 8M -n s --addtag dmlog vg \
+    /dev/mapper/pv0 /dev/mapper/pv1 /dev/mapper/pv2
+check "lvcreate mirror vg/u (legs pv0 pv1, log pv3)" \
+    lvmq lvcreate -y --type mirror -m1 --mirrorlog disk --regionsize 512k -L 8M -n u vg \
+    /dev/mapper/pv0 /dev/mapper/pv1 /dev/mapper/pv3
+check "lvcreate linear vg/sl, mirror vg/c (core log), inactive" \
+    lvmq lvcreate -y -an -Zn -L 4M -n sl vg /dev/mapper/pv3
+check "  vg/c" lvmq lvcreate -y -an -Zn --type mirror -m1 --mirrorlog core -L 4M -n c vg /dev/mapper/pv0 /dev/mapper/pv1
+check "vg/s and vg/u in sync under LVM" wait_until 120 copy_done vg/s
+wait_until 120 copy_done vg/u
+check "vgchange -an vg" lvmq vgchange -an vg
+check "nothing of vg active" no_vg_devs
+cat >/tmp/dmlog.conf <<'EOF2'
+lvm {
+    volume_list = [ "@dmlog", "vg/sl" ]
+}
+EOF2
+
+# 7a. no guidance: LVM auto-activates the selected mirror (the control)
+check "lvm.conf has no auto_activation_volume_list" bash -c "! grep -q auto_activation_volume_list $LVM_SYSTEM_DIR/lvm.conf"
+check "vgchange -aay vg (no list): LVM auto-activates vg/s" lvmq vgchange -aay vg
+check "  with LVM's disk log" grep -q " mirror disk 2 " <<<"$(table_of vg-s)"
+unit_run ExecStart
+check_eq "ExecStart on vg/s active with LVM's log: exit 1" 1 "$unit_status"
+check "  names vg/s: active with LVM's own log, left alone" err_has "vg/s: active with LVM's own log (LVM activated it): left alone"
+check "  warns: lvm.conf sets no auto_activation_volume_list" err_has "warning: lvm.conf sets no activation/auto_activation_volume_list"
+check "  vg/s keeps LVM's disk log" grep -q " mirror disk 2 " <<<"$(table_of vg-s)"
+check "vgchange -an vg" lvmq vgchange -an vg
+
+# 7b. the guidance: LVM's auto-activation leaves the selected mirror out
+sed -i 's|^activation {|activation {\n    auto_activation_volume_list = [ "vg/u" ]|' "$LVM_SYSTEM_DIR/lvm.conf"
+note "lvm.conf activation: $(sed -n '/^activation {/,/}/p' "$LVM_SYSTEM_DIR/lvm.conf" | tr '\n' ' ')"
+check "vgchange -aay vg with auto_activation_volume_list = [ \"vg/u\" ]" lvmq vgchange -aay vg
+check "  activates vg/u (the list is read)" has_dev vg-u
+check "  does not activate vg/s" no_dev vg-s
+check_eq "  lvs: vg/s inactive" "" "$(lv_field lv_active vg/s)"
+check "lvchange -an vg/u" lvmq lvchange -an vg/u
+
+# 7c. ExecStart
+unit_run ExecStart
+check_eq "ExecStart: exit 0" 0 "$unit_status"
+check "  vg/s: mirror userspace 4 <mlog uuid> clustered-disk <mlog> 1024 2 <legs>" is_dmlog_top
+check "  dmlogd answers for vg/s" status_matches vg-s "3 clustered-disk $(mm_of vg-s_mlog) A\$"
+check_eq "  lvs: vg/s active" active "$(lv_field lv_active vg/s)"
+check "  vg/u (not selected) left inactive" no_dev vg-u
+check "  vg/sl: noted, not a mirror, skipped" err_has "vg/sl: selected in dmlog.conf, but a linear LV, not a mirror: skipped"
+check "  vg/sl left inactive" no_dev vg-sl
+check "  no warning: the list leaves vg/s out" bash -c "! grep -q auto_activation_volume_list $R/unit.err"
+check "  summary: 1 activated" out_has "1 mirror LV: 1 activated, 0 already active"
+check "  no device-mapper error for the inactive LV" bash -c "! grep -q 'ioctl' $R/unit.err"
+check "  vg/s reaches 100% in sync" wait_until 120 copy_done vg/s
+mm_s=$(mm_of vg-s)
+unit_run ExecStart
+check_eq "ExecStart again: exit 0 (idempotent)" 0 "$unit_status"
+check "  summary: already active" out_has "1 mirror LV: 0 activated, 1 already active"
+check_eq "  vg/s is the same device" "$mm_s" "$(mm_of vg-s)"
+check "  still dmlogd's log" is_dmlog_top
+
+# 7d. ExecStop leaves LVM's unselected activation alone
+check "lvchange -ay vg/u (LVM)" lvmq lvchange -ay vg/u
+unit_run ExecStop
+check_eq "ExecStop: exit 0" 0 "$unit_status"
+check "  vg/s and its sub-LVs removed" no_devs vg-s vg-s_mlog vg-s_mimage_0 vg-s_mimage_1
+check_eq "  lvs: vg/s inactive" "" "$(lv_field lv_active vg/s)"
+check "  summary: 1 deactivated" out_has "1 mirror LV: 1 deactivated"
+check "  vg/u (LVM's) untouched" grep -q " mirror disk 2 " <<<"$(table_of vg-u)"
+unit_run ExecStop
+check_eq "ExecStop again: exit 0" 0 "$unit_status"
+check "  summary: inactive" out_has "0 deactivated, 1 inactive"
+
+# 7e. failures are named, and do not stop the other LVs
+cat >/tmp/dmlog.conf <<'EOF2'
+lvm {
+    volume_list = [ "vg/c", "vg/gone", "vg/s" ]
+}
+EOF2
+unit_run ExecStart
+check_eq "ExecStart with vg/c (core log) and vg/gone selected: exit 1" 1 "$unit_status"
+check "  names vg/c (core log)" err_has "vg/c: activation FAILED"
+check "  names vg/gone" err_has "vg/gone: selected in dmlog.conf (lvm/volume_list), but LVM reports no such LV"
+check "  vg/s (after vg/c) activated all the same" is_dmlog_top
+check "  summary: 1 activated, 1 failed" out_has "2 mirror LVs: 1 activated, 0 already active, 0 active with LVM's own log (left alone), 1 failed"
+check "  vg/c not created" no_dev vg-c
+unit_run ExecStop
+check_eq "ExecStop (vg/c never ours, vg/gone missing): exit 1" 1 "$unit_status"
+check "  vg/s removed" no_dev vg-s
+check "  names vg/gone again, no refusal message for vg/c" bash -c "grep -q vg/gone $R/unit.err && ! grep -q 'core log' $R/unit.err"
+check "lvchange -an vg/u" lvmq lvchange -an vg/u
 check "dmsetup ls: nothing of vg left" no_vg_devs
 
 # ---------------------------------------------------------------- teardown
