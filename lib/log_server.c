@@ -251,9 +251,11 @@ static int handle_dtr(struct log_server *srv, const struct ulog_msg *m)
 	if (log->cl && cluster_leave(log->cl, handoff) == -EAGAIN)
 		return -EAGAIN;
 	remove_at(srv, (size_t)i);
+	/* Cluster: do_leave() hands back only when no other node is in the
+	 * log, and says so in its "left the cluster log" line. */
 	log_notice("%s: log destroyed%s", m->req.uuid,
-		   handoff && log->store ? ", device handed back in kernel "
-		   "disk log format" : "");
+		   handoff && log->store && !log->cl ? ", device handed back "
+		   "in kernel disk log format" : "");
 	log_destroy(log, handoff);
 	return 0;
 }
