@@ -153,6 +153,14 @@ static void test_not_found(void **state)
 	assert_int_equal(CTL(&r, "--json", "check", "/nonexistent/x"), 3);
 	assert_string_equal(r.out, "");	/* JSON mode: errors only on stderr */
 	ctl_free(&r);
+	/* an LVM vg/lv that is no path and not active here */
+	assert_int_equal(CTL(&r, "dump", "vgnone/lvnone"), 3);
+	assert_contains(r.err, "vgnone/lvnone: not active on this host "
+			"(no device-mapper device vgnone-lvnone)");
+	ctl_free(&r);
+	assert_int_equal(CTL(&r, "check", "vg-x/lv"), 3);
+	assert_contains(r.err, "(no device-mapper device vg--x-lv)");
+	ctl_free(&r);
 	/* a directory is not a log device */
 	assert_int_equal(CTL(&r, "dump", "/"), 3);
 	assert_contains(r.err, "not a block device or regular file");

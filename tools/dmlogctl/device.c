@@ -8,6 +8,7 @@
 #include "blockdev.h"
 #include "ctl_exit.h"
 #include "device.h"
+#include "logname.h"
 #include "msg.h"
 #include "rodev.h"
 
@@ -72,7 +73,10 @@ int ctl_dev_open(struct ctl_dev *d, const char *path, bool write)
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	d->path = path;
+	r = logname_device(path, d->resolved, sizeof(d->resolved));
+	if (r)
+		return r;
+	d->path = path = d->resolved;
 	d->writable = write;
 	if (stat(path, &st))
 		return open_error(d, errno, "");
@@ -85,7 +89,7 @@ int ctl_dev_open(struct ctl_dev *d, const char *path, bool write)
 	else
 		r = rodev_open(path, &d->bd);
 	if (r && !detail[0])
-		snprintf(detail, sizeof(detail), "%s: %s", path, strerror(-r));
+		snprintf(detail, sizeof(detail), "%.200s: %s", path, strerror(-r));
 	return r ? open_error(d, -r, detail) : CTL_EXIT_OK;
 }
 

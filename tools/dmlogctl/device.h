@@ -18,14 +18,16 @@ struct blockdev;
 
 struct ctl_dev {
 	struct blockdev *bd;
-	const char *path;
+	const char *path;	/* the device opened (resolved) */
+	char resolved[4096];
 	bool is_blockdev;
 	bool writable;
 	struct holder holders[CTL_MAX_HOLDERS];
 	size_t nholders;	/* nonzero: a live table holds the device */
 };
 
-/* Open path for reading or (exclusive) writing. CTL_EXIT_OK, or the exit
+/* Open path (a device or file, or an LVM vg/lv active here: its mirror's
+ * log device, logname_device()) for reading or (exclusive) writing. CTL_EXIT_OK, or the exit
  * code after a message naming the problem and what to do. */
 int ctl_dev_open(struct ctl_dev *d, const char *path, bool write);
 void ctl_dev_close(struct ctl_dev *d);

@@ -10,11 +10,18 @@
 #include <stdint.h>
 
 #define LOGNAME_MAX 129
+#define LOGNAME_DM_MAX 128	/* a device-mapper name, with its NUL */
 
 /* The id to send to dmlogd for arg: the log uuid of the mirror arg names,
  * or arg itself. 0, or an exit code after a message (a path that is no
  * mirror with a userspace log). */
 int logname_resolve(const char *arg, char *id, size_t len);
+
+/* The log device a device argument names (dump, check, format): an
+ * existing path as is; an LVM vg/lv active here: the log device of its
+ * mirror table (vg/m -> /dev/mapper/vg-m_mlog), or the LV itself when it
+ * is not a mirror (vg/m_mlog). 0, or an exit code after a message. */
+int logname_device(const char *arg, char *path, size_t len);
 
 struct mirror_dev {
 	char name[128];		/* device-mapper name */
