@@ -349,6 +349,12 @@ static int activate(const struct lvm_mirror_layout *l, const struct devs *d)
 		goto undo;
 	}
 	free(t);
+	/* from now on the holder releases PR when the device goes */
+	if (!strcmp(l->lock_type, "dlm") &&
+	    lvlock_activated(d->name[l->nlegs + 1]))
+		fprintf(stderr, "%s: %s/%s: the LV lock holder is gone; run "
+			"'dmlogctl lv deactivate %s/%s'\n", prog, l->vg, l->lv,
+			l->vg, l->lv);
 	return 0;
 undo:
 	while (made--)
@@ -419,10 +425,15 @@ static int status(const struct lvm_mirror_layout *l, const struct devs *d)
 		       "LVs without the mirror)" : "inactive");
 		return st == LV_PARTIAL ? 1 : 0;
 	}
-	if (st == LV_DMLOG)
+	if (st == LV_DMLOG) {
 		printf("state: active with dmlogd's clustered-disk log "
 		       "(log uuid %s)\n", d->uuid[l->nlegs]);
-	else
+		if (holder)
+			printf("LVM changes: refused by LVM (\"LV locked by "
+			       "other host\") until 'dmlogctl lv deactivate "
+			       "%s/%s' has run on every host where it is "
+			       "active\n", l->vg, l->lv);
+	} else
 		printf("state: active with LVM's own log\n");
 	printf("device: %s\ntable: %s\n", name, table);
 	return 0;

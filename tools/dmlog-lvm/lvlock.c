@@ -10,29 +10,109 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libdevmapper.h>
 #include <libdlm.h>
+#include <syslog.h>
 
 #include "lvlock.h"
 
 #define DLM_NAME_MAX 64
+/* How often the holder looks for the LV's device, and how long it waits
+ * for the activation to create it. */
+#define WATCH_SECONDS 2
+#define APPEAR_SECONDS 120
 
 static void pidfile_path(const char *dmname, char *path, size_t len)
 {
 	snprintf(path, len, "%s/%s.pid", LVLOCK_RUNDIR, dmname);
 }
 
-/* The child: take PR, report to the parent, hold until SIGTERM. */
-static void holder(int wfd, const char *ls_name, const char *res)
+static void quiet(int level, const char *file, int line, int e,
+		  const char *f, ...)
 {
+	(void)level; (void)file; (void)line; (void)e; (void)f;
+}
+
+/* 1: the device-mapper device exists; 0: it does not; -1: unknown. */
+static int dm_present(const char *dmname)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int r = -1;
+
+	if (!t)
+		return -1;
+	if (dm_task_set_name(t, dmname) && dm_task_run(t) &&
+	    dm_task_get_info(t, &info))
+		r = info.exists ? 1 : 0;
+	dm_task_destroy(t);
+	return r;
+}
+
+/* Hold until SIGTERM/SIGINT, or until the LV's device is gone: LVM's own
+ * "lvchange -an" removes it without telling us, and the PR must not
+ * outlive the activation. SIGUSR1 (lvlock_activated) says the device was
+ * created: an activation and an LVM deactivation can both fit between two
+ * looks. No SIGUSR1 and no device for a while (the activating command
+ * died) releases it too. Returns why, for the log. */
+static const char *hold(const sigset_t *set, const char *dmname)
+{
+	struct timespec tick = { WATCH_SECONDS, 0 };
+	unsigned waited = 0;
+	bool seen = false;
+	int sig, present;
+
+	dm_log_with_errno_init(quiet);
+	for (;;) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			return NULL;
+		if (sig == SIGUSR1)
+			seen = true;
+		if (sig >= 0 || errno != EAGAIN)
+			continue;
+		present = dm_present(dmname);
+		if (present > 0)
+			seen = true;
+		else if (!present && seen)
+			return "its device is gone (deactivated by LVM?)";
+		else if (!present && (waited += WATCH_SECONDS) >= APPEAR_SECONDS)
+			return "its device never appeared";
+	}
+}
+
+/* Remove the pid file if it is still ours. */
+static void unlink_own_pidfile(const char *dmname)
+{
+	char path[512];
+	int pid = 0;
+	FILE *f;
+
+	pidfile_path(dmname, path, sizeof(path));
+	if (!(f = fopen(path, "re")))
+		return;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid == (int)getpid())
+		unlink(path);
+}
+
+/* The child: take PR, report to the parent, hold (hold()). */
+static void holder(int wfd, const char *ls_name, const char *res,
+		   const char *dmname)
+{
+	const char *why;
 	struct dlm_lksb lksb;
 	dlm_lshandle_t ls;
 	sigset_t set;
-	int status = 0, sig, fd;
+	int status = 0, fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (!(ls = dlm_open_lockspace(ls_name))) {
 		status = errno ? errno : ENOENT;
@@ -59,10 +139,16 @@ report:
 		if (fd > 2)
 			close(fd);
 	}
-	while (sigwait(&set, &sig) == 0 && sig != SIGTERM && sig != SIGINT)
-		;
+	why = hold(&set, dmname);
 	dlm_ls_unlock_wait(ls, lksb.sb_lkid, 0, &lksb);
 	dlm_close_lockspace(ls);
+	if (why) {
+		openlog("dmlog-lvm", LOG_PID, LOG_DAEMON);
+		syslog(LOG_NOTICE, "%s: PR on LV lock %s in %s released: %s",
+		       dmname, res, ls_name, why);
+		closelog();
+		unlink_own_pidfile(dmname);
+	}
 	_exit(0);
 }
 
@@ -93,7 +179,7 @@ int lvlock_start(const char *vg, const char *lv_uuid, const char *dmname,
 	}
 	if (!pid) {
 		close(p[0]);
-		holder(p[1], ls_name, lv_uuid);
+		holder(p[1], ls_name, lv_uuid, dmname);
 	}
 	close(p[1]);
 	r = (int)read(p[0], &status, sizeof(status));
@@ -149,6 +235,15 @@ pid_t lvlock_holder(const char *dmname)
 	fclose(f);
 	comm[n] = '\0';
 	return strncmp(comm, "dmlog-lvm", 9) ? 0 : pid;
+}
+
+int lvlock_activated(const char *dmname)
+{
+	pid_t pid = lvlock_holder(dmname);
+
+	if (!pid)
+		return -ESRCH;
+	return kill(pid, SIGUSR1) ? -errno : 0;
 }
 
 int lvlock_stop(const char *dmname)
