@@ -12,9 +12,14 @@
 #      lockspace lvm_vg, seen in dlm_tool lockdebug); LVM's lvchange -aey,
 #      lvconvert and lvremove fail with "LV locked by other host".
 #   3. dmlogctl lv deactivate: devices gone, PR released, LVM's -aey works.
+#   3b. dmlogctl status/regions/dump take vg/m (resolved through LVM's
+#      device-mapper name); LVM's own lvchange -an of dmlog's activation
+#      removes the devices, and the PR holder then releases the lock.
 #   4. LVM holds EX (its devices removed behind its back, as if it were
 #      active on another host): dmlogctl lv activate refuses (exit 6),
 #      creating nothing.
+#   5. lv activate --selected (the boot unit) before the VG's lockspace is
+#      started: exit 1, the LV named with "vgchange --lock-start".
 # dmlogd runs with its local lock manager here (one host); the cluster log
 # across hosts is the cluster scenarios' subject.
 set -uo pipefail
@@ -164,6 +169,7 @@ check_eq "dlm: PR by dmlog next to lvmlockd's NL" "NL PR " "$(lock_mode "$uuid")
 out=$(ctl lv status vg/m)
 note "status: $(tr '\n' ';' <<<"$out")"
 check "dmlogctl lv status names the PR holder" grep -q "LV lock: PR on $uuid in lvm_vg, held by pid" <<<"$out"
+check "  and says how to get LVM changes through" grep -q "LVM changes: refused by LVM (\"LV locked by other host\") until 'dmlogctl lv deactivate vg/m' has run on every host" <<<"$out"
 check_eq "lvs: active" active "$(lv_field lv_active vg/m)"
 check "the data written under LVM is there" same_content $dev /tmp/exp
 dd if=/dev/urandom of=/tmp/chunk bs=1M count=2 status=none
@@ -181,6 +187,33 @@ check "  still dmlog's table" grep -q " mirror userspace 4 " <<<"$(table_of vg-m
 check "dmlogctl lv deactivate vg/m" ctl lv deactivate vg/m
 check "dmsetup ls: nothing of vg left" no_vg_devs
 check_eq "the PR is released (lvmlockd's NL only)" "NL " "$(lock_mode "$uuid")"
+
+# ---------------------------------------------------------------- 3b. VG/LV names, LVM's -an
+# dmlogctl takes vg/lv wherever it takes a LOG or a log device: resolved
+# through LVM's device-mapper name (no /dev/vg/m link: dmlog-lvm makes none)
+check "dmlogctl lv activate vg/m (again)" ctl lv activate vg/m
+mlog_uuid=$(dm_uuid vg-m_mlog)
+check "no /dev/vg/m link (the name must resolve through device-mapper)" test ! -e /dev/vg/m
+check "dmlogctl --json status vg/m: the LV's log" \
+    grep -q "\"uuid\": *\"$mlog_uuid\"" <<<"$("$CTL" --json status vg/m 2>>"$R/tool-stderr.log")"
+check "dmlogctl regions vg/m" ctl regions vg/m
+check "dmlogctl dump vg/m: the mirror's log device (its mlog)" \
+    grep -q "$mlog_uuid" <<<"$("$CTL" dump vg/m 2>>"$R/tool-stderr.log")"
+rc=0; out=$("$CTL" status vg/nosuch 2>&1) || rc=$?
+check_eq "dmlogctl status vg/nosuch: not found (exit 3)" 3 "$rc"
+check "  says it is not active here" grep -q "vg/nosuch: not active on this host" <<<"$out"
+# LVM's own deactivation removes dmlog's devices; the PR holder notices
+# that the LV's device is gone and releases the lock
+holder=$(cat /run/dmlog-lvm/vg-m.pid 2>/dev/null)
+check "a PR holder runs" test -n "$holder" -a -d "/proc/$holder"
+check "LVM's lvchange -an vg/m removes dmlog's activation" lvmq lvchange -an vg/m
+check "  devices gone" no_vg_devs
+pr_gone() { [[ $(lock_mode "$uuid") == "NL " ]]; }
+check "  the PR is released by its holder (within 10 s)" wait_until 10 pr_gone
+exited() { [[ ! -d /proc/$1 ]] || [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]; }
+check "  the holder has exited" exited "$holder"
+check "  its pid file removed" test ! -e /run/dmlog-lvm/vg-m.pid
+check "  dmlogctl lv status: inactive" grep -q "^state: inactive" <<<"$(ctl lv status vg/m)"
 check "LVM's lvchange -aey works again" lvmq lvchange -aey vg/m
 check "  LVM's table (disk log), the data there" same_content $dev /tmp/exp
 
@@ -200,6 +233,14 @@ check "lvchange -an vg/m (LVM releases its EX)" lvmq lvchange -an vg/m
 # ---------------------------------------------------------------- teardown
 check "dmlogd stops cleanly" dmlogd_stop
 check "vgchange --lock-stop vg" lvmq vgchange --lock-stop vg
+# boot activation (dmlog-lvm.service) before the VG's lockspace is up
+printf 'lvm {\n    volume_list = [ "vg/m" ]\n}\n' >/tmp/dmlog-sel.conf
+rc=0; out=$(DMLOG_CONFIG=/tmp/dmlog-sel.conf "$CTL" lv activate --selected 2>&1) || rc=$?
+note "activate --selected with the lockspace stopped: $(tr '\n' ' ' <<<"$out")"
+check_eq "lv activate --selected, VG lockspace not started: exit 1" 1 "$rc"
+check "  names vg/m and says to start the VG's locking" \
+    grep -q "vg/m.*vgchange --lock-start vg" <<<"$out"
+check "  nothing created" no_vg_devs
 lvmlockctl -i >"$R/lvmlockctl-end.txt" 2>&1
 kill "$LVMLOCKD_PID" 2>/dev/null
 summary

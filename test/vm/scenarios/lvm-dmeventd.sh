@@ -251,10 +251,22 @@ n_sw=$(grep -c "vgsel-a: switched" "$R/dmeventd.log")
 leg1=$(dm_dev vgsel-a_mimage_1)
 dd if=/dev/urandom of=/tmp/probe bs=4k count=1 status=none
 dd if=/tmp/probe of="$leg1" bs=4k seek=$((10 * 128 + 16)) oflag=direct status=none
+log_from=$(($(wc -l <"$DMLOGD_LOG") + 1))
 check "lvchange --refresh vgsel/a" lvmq lvchange --refresh vgsel/a
 note "copy_percent right after the refresh: $(lv_field copy_percent vgsel/a)"
 switched_again() { (($(grep -c "vgsel-a: switched" "$R/dmeventd.log") > n_sw)) && is_userspace vgsel-a; }
 check "after LVM's reload the plugin switched vgsel/a again" wait_until 60 switched_again
+# the kernel's disk log (LVM's new table) was live on the mlog when
+# dmlogd's old instance got its DTR: writing the kernel format then would
+# overwrite the live kernel log's marks (doc/lvm.md section 2)
+since_refresh=$(tail -n +"$log_from" "$DMLOGD_LOG")
+note "dmlogd across the refresh: $(grep -E 'destroyed|handed|not handed' <<<"$since_refresh" | tr '\n' ';')"
+check "dmlogd saw LVM's kernel disk log on the mlog at the old instance's DTR" \
+    grep -q "uses log device .* with the kernel's disk log" <<<"$since_refresh"
+check "  and did not hand the device back under it" \
+    grep -q "not handed back" <<<"$since_refresh"
+check "  no 'handed back in kernel disk log format' across the refresh" \
+    test -z "$(grep "device handed back in kernel disk log format" <<<"$since_refresh")"
 check "vgsel/a: copy_percent 100.00 after the refresh" wait_until 120 copy_done vgsel/a
 if range_is "$(dm_dev vgsel-a_mimage_1)" $(((10 * 128 + 16) * 4)) /tmp/probe; then
     note "LVM reload + switch back: region 10 was NOT resynced (probe intact)"
