@@ -60,7 +60,16 @@
 #   lvmlockd on the survivors unaffected (LK LV un, VG lockspace up); after
 #   dmlog's deactivate LVM's -aey/-an on node 2 work (LK LV ex, then un).
 #   (run-all.sh counted 122: `check ... >/dev/null` had swallowed 7 PASS
-#   lines; now `quiet`.)
+#   lines; now `quiet`.) Again at d2add8b: 129/129 (185 s), node 3's slot
+#   40 56, merge 8.6 s, n/n 17.7 s after the kill.
+# - step 7's leave checks added: node 1, first to deactivate (node 2 still
+#   in the log), logged "log destroyed, device handed back in kernel disk
+#   log format" after "left the cluster log (slot 0 freed)": only the
+#   message was wrong (cluster_log hands back only when alone; node 2, the
+#   last, did), fixed in lib/log_server.c (c19226e). With it: 133 passed,
+#   0 failed (170 s): merge 8.2 s and n/n 15.8 s after the kill (node 3's
+#   slot 35 40, copied 35 by node 1 and 40 by node 2); LVM's disk log took
+#   the last node's hand-back: copy_percent 100.00 right after -aey.
 set -uo pipefail
 self=$(readlink -f "$0")
 here=$(dirname "$self")
@@ -270,6 +279,9 @@ deactivated) # UUID: after dmlogctl lv deactivate here
 lvm-cycle) # UUID: LVM's own exclusive activation and deactivation work again
     lvm_env
     check "LVM: lvchange -aey $VG/$LV" lvm lvchange -aey $VG/$LV
+    cp=$(lv_field copy_percent)
+    note "copy_percent right after LVM's activation: $cp"
+    check_eq "  LVM's disk log takes dmlogd's hand-back: in sync at once (no full resync)" 100.00 "$cp"
     li=$(lvmlockctl -i 2>&1)
     check "lvmlockctl -i: LK LV ex $2" grep -Eq "^LK LV ex $2" <<<"$li"
     check "  LVM's table (kernel disk log)" grep -q " mirror disk " <<<"$(dmsetup table $VG-$LV)"
@@ -491,6 +503,7 @@ check "node1: ${LV}_mimage_0 and ${LV}_mimage_1 equal byte for byte" \
 check "node2: a 4 MiB write reads back" cluster_run 2 60 "$self" write-check
 
 # ---- 7. deactivate on the survivors; LVM's metadata and locks ----------------------------
+for k in 1 2; do mark[$k]=$(mirror_log_mark "$k"); done
 for k in 1 2; do
     check "node$k: dmlogctl lv deactivate $VG/$LV" quiet cluster_run "$k" 120 "$self" ctl -v lv deactivate $VG/$LV
 done
@@ -500,6 +513,12 @@ for k in 1 2; do
     cluster_relay "$k" "$s" "node$k"
     cluster_output "$k" "$s" | grep '^#' | sed "s/^# /# node$k: /"
 done
+leave() { mirror_log_since "$1" "${mark[$1]}" | grep -E 'left the cluster log|log destroyed'; } # K
+for k in 1 2; do leave "$k" | sed "s/^/# node$k dmlogd: /"; done
+check "node1 (first to leave): its slot freed" grep -qE 'left the cluster log \(slot [0-9]+ freed\)' <<<"$(leave 1)"
+check_fails "  and no hand-back claimed while node2 is in the log" grep -q 'handed back' <<<"$(leave 1)"
+check "node2 (last): the log handed back in the kernel's format" \
+    grep -qE "left the cluster log \(slot [0-9]+ last: log handed back in the kernel's format\)" <<<"$(leave 2)"
 holders deact 1 2
 note "LV lock holders after deactivate: $(tr '\n' ';' <"$work/holders-deact.txt")"
 check_fails "no PR or EX left on the LV lock" grep -Eq ' (PR|EX) ' "$work/holders-deact.txt"
