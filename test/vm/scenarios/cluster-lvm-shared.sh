@@ -97,6 +97,11 @@
 #   activation on three nodes 4.7 s, node 3's slot 40 63, merge 8.5 s and
 #   n/n 18.3 s after the kill, copied 40 (node 1) and 63 (node 2), the
 #   survivors' slowest write 0.23 s.
+# - DMLOG_LVM_OVERLAP=1 at ba456a7 (the reproducer): node 3's slot 40 61,
+#   merge 8.5 s after the kill, then both survivors stuck at 62/64; on
+#   node 2 the same signature (old instance "presuspended", "reload 1/0
+#   ... suspects 1", both writers in D state in submit_bio_wait). Stopped
+#   there by hand.
 set -uo pipefail
 self=$(readlink -f "$0")
 here=$(dirname "$self")
