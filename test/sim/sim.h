@@ -31,6 +31,9 @@ bool sim_pct(struct sim_rng *g, unsigned pct);
 extern bool sim_trace;
 extern bool sim_resyncs;	/* --resyncs / --ext: operator resyncs */
 extern bool sim_write_errors;	/* --write-errors / --ext */
+/* --drain-requeued: a suspend waits for requeued writes too, as dm core
+ * does (open finding, doc/design.md 7.10; not in check-sim) */
+extern bool sim_drain_requeued;
 void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- simulated DLM (sim_dlm.c) */

@@ -347,15 +347,32 @@ static int suspend_step(struct knode *k)
 		e = do_failures(k);
 		if (!e)
 			e = update_states(k);
-		if (e || k->rec >= 0 || k->nfl || k->nfail)
+		if (e || k->rec >= 0 || (!sim_drain_requeued &&
+					 (k->nfl || k->nfail)))
 			return e;
-		e = req(k, DM_ULOG_PRESUSPEND, NULL, 0, NULL, NULL);
-		if (!e)
-			e = flush(k);
+		/* --drain-requeued: mirror_presuspend (recovery stopped),
+		 * then dm core waits for every write the target took, the
+		 * requeued ones too: kmirrord keeps passing them, asking
+		 * IS_REMOTE_RECOVERING through the presuspended instance.
+		 * Found on the real cluster (cluster-lvm-shared.sh): an
+		 * answer that waits for this very reload hangs it. Without
+		 * it, queued writes stay queued across the suspend. */
+		if (!k->presusp || !sim_drain_requeued) {
+			e = req(k, DM_ULOG_PRESUSPEND, NULL, 0, NULL, NULL);
+			if (e)
+				return e;
+			k->presusp = true;
+		}
+		if (sim_drain_requeued && k->nq && (e = do_writes(k)))
+			return e;
+		if ((sim_drain_requeued && k->nq) || k->nfl || k->nfail)
+			return 0;
+		e = flush(k);
 		if (!e)
 			e = req(k, DM_ULOG_POSTSUSPEND, NULL, 0, NULL, NULL);
 		if (e)
 			return e;
+		k->presusp = false;
 		k->susp = 2;
 	}
 	if (k->nluid && k->nluid_lost) {

@@ -52,6 +52,7 @@ struct knode {
 	uint64_t hint, irr_next;
 	bool need_recreate, need_resume;
 	int susp;		/* 0 none, 1 draining, 2 resuming */
+	bool presusp;		/* PRESUSPEND sent, in-flight writes draining */
 	bool susp_drop, reload_req;
 	uint64_t last_clear_flush;
 	bool wake;		/* kmirrord woken: I/O, a resume, a finished

@@ -2,7 +2,7 @@
  *
  * Usage: sim_test [--seeds N] [--first N] [--seed N] [--steps N]
  *                 [--nodes N] [--trace] [--ext | --resyncs | --write-errors]
- *                 [--expect-fail]
+ *                 [--drain-requeued] [--expect-fail]
  * --ext adds write errors and operator resyncs (--resyncs, --write-errors:
  * one of them; not yet in check-sim:
  * open findings, doc/design.md 7.10).
@@ -29,6 +29,7 @@
 bool sim_trace;
 bool sim_resyncs;	/* operator resyncs */
 bool sim_write_errors;	/* transient secondary-leg write errors */
+bool sim_drain_requeued;	/* suspends wait for requeued writes */
 static struct world *cur;
 
 uint64_t sim_rand(struct sim_rng *g)
@@ -345,8 +346,10 @@ static void new_write(struct world *w, uint32_t n)
 
 	int b = (int)sim_below(&w->rng, SIM_BLOCKS);
 
-	/* the application never overlaps two writes to one block */
-	if (k->nq >= 64 || k->nfl >= 48 || w->busy[b])
+	/* the application never overlaps two writes to one block; dm core
+	 * holds back new I/O while the device suspends */
+	if (k->nq >= 64 || k->nfl >= 48 || w->busy[b] ||
+	    (sim_drain_requeued && k->susp))
 		return;
 	w->busy[b] = true;
 	k->q[k->nq].id = ++w->next_id;
@@ -617,6 +620,8 @@ int main(int argc, char **argv)
 			sim_resyncs = true;
 		else if (!strcmp(a, "--write-errors"))
 			sim_write_errors = true;
+		else if (!strcmp(a, "--drain-requeued"))
+			sim_drain_requeued = true;
 		else if (!strcmp(a, "--expect-fail"))
 			expect_fail = true;
 		else if (!strcmp(a, "--seed") && ++i)
@@ -634,7 +639,8 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [--seed N | --seeds N "
 				"--first N] [--steps N] [--nodes 2..4] "
-				"[--trace] [--ext | --resyncs | --write-errors] [--expect-fail]\n", argv[0]);
+				"[--trace] [--ext | --resyncs | --write-errors] "
+				"[--drain-requeued] [--expect-fail]\n", argv[0]);
 			return 2;
 		}
 	}
