@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "lvm_layout.h"
+#include "lvm_report.h"
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -118,16 +119,6 @@ static struct json_object *report_rows(struct json_object *root,
 	return NULL;
 }
 
-static const char *field(struct json_object *row, const char *key)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(row, key, &f) ||
-	    !json_object_is_type(f, json_type_string))
-		return NULL;
-	return json_object_get_string(f);
-}
-
 /* A number as LVM prints it with --units s: "8192S", or "8192". */
 static bool num(const char *s, uint64_t *v)
 {
@@ -183,7 +174,7 @@ static size_t lv_rows(struct json_object *rows, const char *name,
 	for (i = 0; i < json_object_array_length(rows); i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 
-		if (!(f = field(row, "lv_name")) ||
+		if (!(f = lvm_report_str(row, "lv_name")) ||
 		    bare_name(f, n, sizeof(n)) || strcmp(n, name))
 			continue;
 		if (k < max)
@@ -238,8 +229,8 @@ static bool pv_start(struct json_object *pvs, const char *pv, uint64_t *start)
 	for (i = 0; i < json_object_array_length(pvs); i++) {
 		struct json_object *row = json_object_array_get_idx(pvs, i);
 
-		if ((f = field(row, "pv_name")) && !strcmp(f, pv))
-			return num(field(row, "pe_start"), start);
+		if ((f = lvm_report_str(row, "pv_name")) && !strcmp(f, pv))
+			return num(lvm_report_str(row, "pe_start"), start);
 	}
 	return false;
 }
@@ -270,26 +261,26 @@ static int read_sublv(struct lvm_mirror_layout *l, struct json_object *lvs,
 		return fail(err, errlen, -ENOTSUP, "%s/%s: the %s LV %s has %zu "
 			    "segments (at most %d)", l->vg, l->lv, role, name,
 			    nrows, LVM_LAYOUT_MAX_SEGS);
-	if (!(f = field(rows[0], "lv_uuid")) || lvm_id(f, s->id))
+	if (!(f = lvm_report_str(rows[0], "lv_uuid")) || lvm_id(f, s->id))
 		return fail(err, errlen, -EINVAL, "%s: bad lv_uuid", name);
 	for (i = 0; i < nrows; i++) {
 		struct lvm_seg *g = &s->segs[i];
 		uint64_t start_pe, size_pe, stripes, chunk;
 
-		f = field(rows[i], "segtype");
+		f = lvm_report_str(rows[i], "segtype");
 		if (!f || (strcmp(f, "linear") && strcmp(f, "striped")))
 			return fail(err, errlen, -ENOTSUP, "%s/%s: the %s LV %s "
 				    "is %s; dmlog activates only linear or "
 				    "striped images and logs", l->vg, l->lv,
 				    role, name, f ? f : "of an unknown type");
-		if (!num(field(rows[i], "seg_start_pe"), &start_pe) ||
-		    !num(field(rows[i], "seg_size_pe"), &size_pe) ||
-		    !num(field(rows[i], "stripes"), &stripes) ||
-		    !num(field(rows[i], "stripe_size"), &chunk) || !size_pe ||
+		if (!num(lvm_report_str(rows[i], "seg_start_pe"), &start_pe) ||
+		    !num(lvm_report_str(rows[i], "seg_size_pe"), &size_pe) ||
+		    !num(lvm_report_str(rows[i], "stripes"), &stripes) ||
+		    !num(lvm_report_str(rows[i], "stripe_size"), &chunk) || !size_pe ||
 		    !stripes)
 			return fail(err, errlen, -EINVAL, "%s: bad segment "
 				    "fields", name);
-		if (!(f = field(rows[i], "devices")))
+		if (!(f = lvm_report_str(rows[i], "devices")))
 			return fail(err, errlen, -EINVAL, "%s: no devices field",
 				    name);
 		if (split_devices(f, names, pe, LVM_LAYOUT_MAX_STRIPES, &n))
@@ -335,20 +326,20 @@ static int parse_vg(struct lvm_mirror_layout *l, struct json_object *vgs,
 	for (i = 0; i < json_object_array_length(vgs); i++) {
 		struct json_object *row = json_object_array_get_idx(vgs, i);
 
-		if (!(f = field(row, "vg_name")) || strcmp(f, l->vg))
+		if (!(f = lvm_report_str(row, "vg_name")) || strcmp(f, l->vg))
 			continue;
-		if (!(f = field(row, "vg_uuid")) || lvm_id(f, l->vg_id))
+		if (!(f = lvm_report_str(row, "vg_uuid")) || lvm_id(f, l->vg_id))
 			return fail(err, errlen, -EINVAL, "%s: bad vg_uuid",
 				    l->vg);
-		if (!num(field(row, "vg_extent_size"), &l->extent_sectors) ||
+		if (!num(lvm_report_str(row, "vg_extent_size"), &l->extent_sectors) ||
 		    !l->extent_sectors)
 			return fail(err, errlen, -EINVAL, "%s: bad "
 				    "vg_extent_size", l->vg);
-		f = field(row, "vg_lock_type");
+		f = lvm_report_str(row, "vg_lock_type");
 		if (copy_str(l->lock_type, sizeof(l->lock_type), f ? f : ""))
 			return fail(err, errlen, -EINVAL, "%s: bad lock type",
 				    l->vg);
-		f = field(row, "vg_lock_args");
+		f = lvm_report_str(row, "vg_lock_args");
 		if (copy_str(l->lock_args, sizeof(l->lock_args), f ? f : ""))
 			return fail(err, errlen, -EINVAL, "%s: bad lock args",
 				    l->vg);
@@ -384,7 +375,7 @@ static int parse_all(struct lvm_mirror_layout *l, struct json_object *vgs,
 	if (!nrows)
 		return fail(err, errlen, -ENOENT, "logical volume %s/%s not "
 			    "found", l->vg, l->lv);
-	f = field(rows[0], "segtype");
+	f = lvm_report_str(rows[0], "segtype");
 	if (!f || strcmp(f, "mirror"))
 		return fail(err, errlen, -ENOTSUP, "%s/%s is a %s LV, not a "
 			    "mirror (lvcreate --type mirror)", l->vg, l->lv,
@@ -393,18 +384,18 @@ static int parse_all(struct lvm_mirror_layout *l, struct json_object *vgs,
 		return fail(err, errlen, -ENOTSUP, "%s/%s: a mirror of %zu "
 			    "segments (extended); dmlog activates mirrors of "
 			    "one segment", l->vg, l->lv, nrows);
-	if (!(f = field(rows[0], "lv_uuid")) || lvm_id(f, l->lv_id) ||
+	if (!(f = lvm_report_str(rows[0], "lv_uuid")) || lvm_id(f, l->lv_id) ||
 	    copy_str(l->lv_uuid, sizeof(l->lv_uuid), f))
 		return fail(err, errlen, -EINVAL, "%s/%s: bad lv_uuid", l->vg,
 			    l->lv);
-	if (!num(field(rows[0], "seg_start_pe"), &start_pe) || start_pe ||
-	    !num(field(rows[0], "seg_size_pe"), &size_pe) || !size_pe ||
-	    !num(field(rows[0], "region_size"), &l->region_sectors) ||
+	if (!num(lvm_report_str(rows[0], "seg_start_pe"), &start_pe) || start_pe ||
+	    !num(lvm_report_str(rows[0], "seg_size_pe"), &size_pe) || !size_pe ||
+	    !num(lvm_report_str(rows[0], "region_size"), &l->region_sectors) ||
 	    !l->region_sectors)
 		return fail(err, errlen, -EINVAL, "%s/%s: bad segment fields",
 			    l->vg, l->lv);
 	l->size = size_pe * l->extent_sectors;
-	f = field(rows[0], "mirror_log");
+	f = lvm_report_str(rows[0], "mirror_log");
 	if (!f || !*f)
 		return fail(err, errlen, -ENOTSUP, "%s/%s has a core log "
 			    "(--mirrorlog core): nothing on disk to share; "
@@ -412,7 +403,7 @@ static int parse_all(struct lvm_mirror_layout *l, struct json_object *vgs,
 	if (bare_name(f, logname, sizeof(logname)))
 		return fail(err, errlen, -EINVAL, "%s/%s: bad mirror_log",
 			    l->vg, l->lv);
-	if (!(f = field(rows[0], "devices")) ||
+	if (!(f = lvm_report_str(rows[0], "devices")) ||
 	    split_devices(f, names, pe, LVM_LAYOUT_MAX_LEGS + 1, &n))
 		return fail(err, errlen, -EINVAL, "%s/%s: bad devices field",
 			    l->vg, l->lv);

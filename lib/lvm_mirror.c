@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dm_config_text.h"
 #include "lvm_mirror.h"
 
 #define SECTION "lvm"
@@ -139,25 +140,6 @@ bool lvm_select_match(const struct lvm_select *s, const char *vg,
 	return false;
 }
 
-/* libdevmapper reports syntax errors through its log function: keep the
- * first one. The parse is short and the plugin serialises it. */
-static char parse_error[256];
-
-static void capture_dm_log(int level, const char *file, int line,
-			   int dm_errno_or_class, const char *f, ...)
-{
-	va_list ap;
-
-	(void)file;
-	(void)line;
-	(void)dm_errno_or_class;
-	if ((level & 7) > 3 || parse_error[0])
-		return;
-	va_start(ap, f);
-	vsnprintf(parse_error, sizeof(parse_error), f, ap);
-	va_end(ap);
-}
-
 static int get_path(const struct dm_config_node *k, const char *sec,
 		    char **out, char *err, size_t errlen)
 {
@@ -249,21 +231,15 @@ int lvm_conf_parse(struct lvm_conf *c, const char *text, size_t len,
 	struct dm_config_tree *cft;
 	const struct dm_config_node *n;
 	char why[256] = "";
-	int ok, r = 0;
+	bool empty;
+	int r = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (!(cft = dm_config_create())) {
-		seterr(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	parse_error[0] = '\0';
-	dm_log_with_errno_init(capture_dm_log);
-	ok = dm_config_parse(cft, text, text + len);
-	dm_log_with_errno_init(NULL);
-	if (!ok && parse_error[0]) {
-		seterr(err, errlen, "%s: %s", name, parse_error);
-		r = -EINVAL;
-	} else if (ok) {
+	/* the plugin serialises the parse (dm_config_text.h) */
+	if (!(cft = dm_config_text_parse(text, len, name, err, errlen,
+					 &empty)))
+		return -EINVAL;
+	if (!empty) {
 		for (n = cft->root; n && !r; n = n->sib)
 			if (!strcmp(n->key, SECTION) ||
 			    !strcmp(n->key, "dmlogd"))
@@ -271,7 +247,6 @@ int lvm_conf_parse(struct lvm_conf *c, const char *text, size_t len,
 		if (r)
 			seterr(err, errlen, "%s: %s", name, why);
 	}
-	/* !ok without a message: a file with no settings */
 	dm_config_destroy(cft);
 	if (r)
 		lvm_conf_free(c);

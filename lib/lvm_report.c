@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "lvm_report.h"
 
 int lvm_report_start(struct lvm_report *r, size_t cap)
@@ -57,4 +59,14 @@ char *lvm_report_end(struct lvm_report *r, bool ok)
 		return out;
 	free(out);
 	return NULL;
+}
+
+const char *lvm_report_str(struct json_object *row, const char *key)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(row, key, &f) ||
+	    !json_object_is_type(f, json_type_string))
+		return NULL;
+	return json_object_get_string(f);
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct json_object;
+
 struct lvm_report {
 	char *buf;		/* NUL-terminated lines, '\n' after each */
 	size_t len, cap;
@@ -27,5 +29,9 @@ bool lvm_report_line(struct lvm_report *r, bool print_level,
 /* Stop collecting. ok: the command succeeded. Returns the text (the
  * caller frees it) when ok and nothing overflowed, else NULL (freed). */
 char *lvm_report_end(struct lvm_report *r, bool ok);
+
+/* A row's field as a string (LVM prints every field of a JSON report as
+ * one), or NULL when it is missing or not a string. */
+const char *lvm_report_str(struct json_object *row, const char *key);
 
 #endif

@@ -9,7 +9,9 @@
 #include <json-c/json.h>
 #include <libdevmapper.h>
 
+#include "dm_config_text.h"
 #include "lvm_selected.h"
+#include "lvm_report.h"
 
 #define AUTOACT_KEY "activation/auto_activation_volume_list"
 
@@ -28,16 +30,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* ---- the report ---- */
-
-static const char *field(struct json_object *row, const char *key)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(row, key, &f) ||
-	    !json_object_is_type(f, json_type_string))
-		return NULL;
-	return json_object_get_string(f);
-}
 
 /* {"report":[{"lv":[ rows ]}]} */
 static struct json_object *lv_rows(struct json_object *root)
@@ -90,15 +82,15 @@ static bool copy_field(char *to, size_t cap, const char *s)
  * what the command asked for. */
 static int read_row(struct json_object *row, struct lvm_sel_lv *lv)
 {
-	const char *lvt = field(row, "lv_tags"), *vgt = field(row, "vg_tags");
-	const char *lva = field(row, "lv_autoactivation");
-	const char *vga = field(row, "vg_autoactivation");
+	const char *lvt = lvm_report_str(row, "lv_tags"), *vgt = lvm_report_str(row, "vg_tags");
+	const char *lva = lvm_report_str(row, "lv_autoactivation");
+	const char *vga = lvm_report_str(row, "vg_autoactivation");
 
 	memset(lv, 0, sizeof(*lv));
-	if (!copy_field(lv->vg, sizeof(lv->vg), field(row, "vg_name")) ||
-	    !copy_field(lv->lv, sizeof(lv->lv), field(row, "lv_name")) ||
+	if (!copy_field(lv->vg, sizeof(lv->vg), lvm_report_str(row, "vg_name")) ||
+	    !copy_field(lv->lv, sizeof(lv->lv), lvm_report_str(row, "lv_name")) ||
 	    !copy_field(lv->segtype, sizeof(lv->segtype),
-			field(row, "segtype")) || !lvt || !vgt || !lva || !vga)
+			lvm_report_str(row, "segtype")) || !lvt || !vgt || !lva || !vga)
 		return -EINVAL;
 	lv->autoact = *lva && *vga;
 	return split_tags(lv, lvt, vgt);
@@ -230,25 +222,6 @@ int lvm_sel_parse(struct lvm_sel_list *out, const struct lvm_select *s,
 
 /* ---- lvm.conf ---- */
 
-/* libdevmapper reports syntax errors through its log function: keep the
- * first one. */
-static char parse_error[256];
-
-static void capture_dm_log(int level, const char *file, int line,
-			   int dm_errno_or_class, const char *f, ...)
-{
-	va_list ap;
-
-	(void)file;
-	(void)line;
-	(void)dm_errno_or_class;
-	if ((level & 7) > 3 || parse_error[0])
-		return;
-	va_start(ap, f);
-	vsnprintf(parse_error, sizeof(parse_error), f, ap);
-	va_end(ap);
-}
-
 void lvm_autoact_free(struct lvm_autoact *a)
 {
 	lvm_select_free(&a->sel);
@@ -302,31 +275,6 @@ static int read_list(struct lvm_autoact *a, const struct dm_config_node *k,
 	return 0;
 }
 
-static struct dm_config_tree *parse_text(const char *text, size_t len,
-					 const char *name, char *err,
-					 size_t errlen, bool *empty)
-{
-	struct dm_config_tree *cft;
-	int ok;
-
-	*empty = false;
-	if (!(cft = dm_config_create())) {
-		seterr(err, errlen, "%s: out of memory", name);
-		return NULL;
-	}
-	parse_error[0] = '\0';
-	dm_log_with_errno_init(capture_dm_log);
-	ok = dm_config_parse(cft, text, text + len);
-	dm_log_with_errno_init(NULL);
-	if (!ok && parse_error[0]) {
-		seterr(err, errlen, "%s: %s", name, parse_error);
-		dm_config_destroy(cft);
-		return NULL;
-	}
-	*empty = !ok;	/* no settings at all */
-	return cft;
-}
-
 int lvm_autoact_parse(struct lvm_autoact *a, const char *text, size_t len,
 		      const char *name, char *err, size_t errlen)
 {
@@ -336,7 +284,7 @@ int lvm_autoact_parse(struct lvm_autoact *a, const char *text, size_t len,
 	bool empty;
 	int r = 0;
 
-	if (!(cft = parse_text(text, len, name, err, errlen, &empty)))
+	if (!(cft = dm_config_text_parse(text, len, name, err, errlen, &empty)))
 		return -EINVAL;
 	if (!empty && (k = dm_config_find_node(cft->root, AUTOACT_KEY)))
 		r = read_list(&tmp, k, name, err, errlen);
