@@ -367,7 +367,20 @@ static int suspect_slot(struct cluster_log *cl, struct watch *w, bool lost)
 #ifdef DMLOG_FAULT_NO_TWO_WRITERS
 	return 0;	/* test-only broken build: the dead node's marks ignored */
 #endif
+	if (lost) {
+		int r = cl->cops->read_slot(cl->st, w->slot, cl->lost_marks);
+
+		if (r)
+			return r;
+	}
 	return cl->cops->read_slot(cl->st, w->slot, cl->suspect);
+}
+
+static void clear_suspects(struct cluster_log *cl)
+{
+	bitmap_fill(cl->suspect, false);
+	bitmap_fill(cl->lost_marks, false);
+	cl->nr_suspect = 0;
 }
 
 /* Recompute the suspect regions from the slots still lost or probing. */
@@ -375,8 +388,7 @@ static int rebuild_suspect(struct cluster_log *cl)
 {
 	int r = 0;
 
-	bitmap_fill(cl->suspect, false);
-	cl->nr_suspect = 0;
+	clear_suspects(cl);
 	for (uint32_t m = 0; m < cl->nr_slots; m++) {
 		struct watch *w = &cl->w[m];
 		bool lost = w->lost;
@@ -462,8 +474,7 @@ static int scan_slots(struct cluster_log *cl)
 	char name[32];
 	int r;
 
-	bitmap_fill(cl->suspect, false);
-	cl->nr_suspect = 0;
+	clear_suspects(cl);
 	for (uint32_t m = 0; m < cl->nr_slots; m++) {
 		struct watch *w = &cl->w[m];
 		bool was = w->lost, lost;
@@ -1080,12 +1091,14 @@ int cluster_log_new(const struct cluster_env *env, struct dmlog_log *log,
 	cl->nr_regions = log_region_count(log);
 	cl->node_id = cl->am->node_id(env->lm);
 	cl->suspect = bitmap_new(cl->nr_regions, false);
+	cl->lost_marks = bitmap_new(cl->nr_regions, false);
 	cl->blocked = bitmap_new(cl->nr_regions, false);
 	cluster_lockspace_name(log->uuid, name);
-	r = cl->suspect && cl->blocked ?
+	r = cl->suspect && cl->lost_marks && cl->blocked ?
 	    cl->am->ls_open(env->lm, name, &cl->ls) : -ENOMEM;
 	if (r) {
 		bitmap_free(cl->blocked);
+		bitmap_free(cl->lost_marks);
 		bitmap_free(cl->suspect);
 		free(cl->users);
 		free(cl);
@@ -1102,6 +1115,7 @@ static void cluster_log_free(struct cluster_log *cl)
 		rl_drop(cl, cl->rl, false);
 	cl->am->ls_close(cl->env.lm, cl->ls);
 	bitmap_free(cl->suspect);
+	bitmap_free(cl->lost_marks);
 	bitmap_free(cl->blocked);
 	free(cl->w);
 	free(cl->setoos);
@@ -1296,8 +1310,26 @@ static uint64_t lowest(const struct bitmap *bm, bool value, uint64_t n)
 	return r < n ? r : n;
 }
 
+/* A kernel suspending for a reload waits for every write it took, the
+ * ones our 1 requeues too, and that reload is what the merge's barrier
+ * waits for: a 1 that only the reload could turn into 0 hangs the
+ * cluster (found on the real cluster, design.md 7.10). Such a write may
+ * go now (IN_SYNC being 0 for a suspect region: NOSYNC, to the default
+ * leg only) when it is a lost slot's region that was in sync for us: the
+ * merge puts it in the OOS area, and nobody can be copying it (making it
+ * out of sync took an announcement, whose "table" would still be held
+ * until our reload), so it is copied after our write. Out-of-sync
+ * regions still wait (open, 7.10). */
+static bool draining_write_ok(const struct cluster_log *cl, uint64_t region)
+{
+	return bitmap_test(cl->suspect, region) &&
+	       bitmap_test(cl->lost_marks, region) &&
+	       bitmap_test(cl->log->in_sync, region);
+}
+
 void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
-				  int64_t *is_recovering, uint64_t *hint)
+				  bool draining, int64_t *is_recovering,
+				  uint64_t *hint)
 {
 	uint64_t a = lowest(cl->log->in_sync, false, cl->nr_regions);
 	uint64_t b = lowest(cl->suspect, true, cl->nr_regions);
@@ -1305,8 +1337,11 @@ void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
 
 	*hint = a < b ? a : b;
 	*is_recovering = 1;
-	if (bitmap_test(cl->suspect, region))
+	if (bitmap_test(cl->suspect, region)) {
+		if (draining && draining_write_ok(cl, region))
+			*is_recovering = 0;
 		return;
+	}
 	if (bitmap_test(cl->log->in_sync, region)) {
 		*is_recovering = 0;
 		return;

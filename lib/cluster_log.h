@@ -56,8 +56,11 @@ bool cluster_serves(const struct cluster_log *cl,
 		    const struct dmlog_log *log);
 
 bool cluster_in_sync(struct cluster_log *cl, uint64_t region);
+/* draining: asked through an instance being suspended (PRESUSPEND seen),
+ * whose kernel waits for the writes a 1 requeues. */
 void cluster_is_remote_recovering(struct cluster_log *cl, uint64_t region,
-				  int64_t *is_recovering, uint64_t *hint);
+				  bool draining, int64_t *is_recovering,
+				  uint64_t *hint);
 /* 1 and *region: recover it; 0: no work now. */
 int cluster_resync_work(struct cluster_log *cl, uint64_t *region);
 /* SET_REGION_SYNC: 0 the engine records it, 1 it leaves the region out

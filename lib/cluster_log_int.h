@@ -104,6 +104,10 @@ struct cluster_log {
 	struct watch *w;		/* nr_slots entries, never moved */
 	uint32_t nr_suspect;
 	struct bitmap *suspect;		/* regions dirty in a suspect slot */
+	/* The part of suspect read from lost slots: a lost slot's marks
+	 * always reach the OOS area (a survivor's merge, or its owner's
+	 * next join) before anyone copies them (7.5). */
+	struct bitmap *lost_marks;
 	/* Out-of-sync regions found marked in another ACTIVE slot when
 	 * verified: that node's daemon is gone while its kernel may still
 	 * write them on every leg (doc/design.md 7.4). Not requested again

@@ -366,7 +366,9 @@ static int req_is_remote_recovering(struct dmlog_log *log, const void *in,
 	if (r)
 		return r;
 	if (log->cl) {
-		cluster_is_remote_recovering(log->cl, region, &rr.is_recovering,
+		cluster_is_remote_recovering(log->cl, region,
+					     log->state == LOG_PRESUSPENDED,
+					     &rr.is_recovering,
 					     &rr.in_sync_hint);
 		return put(out, cap, len, &rr, sizeof(rr));
 	}
