@@ -276,8 +276,8 @@ static int read_sublv(struct lvm_mirror_layout *l, struct json_object *lvs,
 		if (!num(lvm_report_str(rows[i], "seg_start_pe"), &start_pe) ||
 		    !num(lvm_report_str(rows[i], "seg_size_pe"), &size_pe) ||
 		    !num(lvm_report_str(rows[i], "stripes"), &stripes) ||
-		    !num(lvm_report_str(rows[i], "stripe_size"), &chunk) || !size_pe ||
-		    !stripes)
+		    !num(lvm_report_str(rows[i], "stripe_size"), &chunk) ||
+		    !size_pe || !stripes)
 			return fail(err, errlen, -EINVAL, "%s: bad segment "
 				    "fields", name);
 		if (!(f = lvm_report_str(rows[i], "devices")))
@@ -328,11 +328,12 @@ static int parse_vg(struct lvm_mirror_layout *l, struct json_object *vgs,
 
 		if (!(f = lvm_report_str(row, "vg_name")) || strcmp(f, l->vg))
 			continue;
-		if (!(f = lvm_report_str(row, "vg_uuid")) || lvm_id(f, l->vg_id))
+		if (!(f = lvm_report_str(row, "vg_uuid")) ||
+		    lvm_id(f, l->vg_id))
 			return fail(err, errlen, -EINVAL, "%s: bad vg_uuid",
 				    l->vg);
-		if (!num(lvm_report_str(row, "vg_extent_size"), &l->extent_sectors) ||
-		    !l->extent_sectors)
+		if (!num(lvm_report_str(row, "vg_extent_size"),
+			 &l->extent_sectors) || !l->extent_sectors)
 			return fail(err, errlen, -EINVAL, "%s: bad "
 				    "vg_extent_size", l->vg);
 		f = lvm_report_str(row, "vg_lock_type");
@@ -388,8 +389,10 @@ static int parse_all(struct lvm_mirror_layout *l, struct json_object *vgs,
 	    copy_str(l->lv_uuid, sizeof(l->lv_uuid), f))
 		return fail(err, errlen, -EINVAL, "%s/%s: bad lv_uuid", l->vg,
 			    l->lv);
-	if (!num(lvm_report_str(rows[0], "seg_start_pe"), &start_pe) || start_pe ||
-	    !num(lvm_report_str(rows[0], "seg_size_pe"), &size_pe) || !size_pe ||
+	if (!num(lvm_report_str(rows[0], "seg_start_pe"), &start_pe) ||
+	    start_pe ||
+	    !num(lvm_report_str(rows[0], "seg_size_pe"), &size_pe) ||
+	    !size_pe ||
 	    !num(lvm_report_str(rows[0], "region_size"), &l->region_sectors) ||
 	    !l->region_sectors)
 		return fail(err, errlen, -EINVAL, "%s/%s: bad segment fields",

@@ -3,31 +3,17 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libdevmapper.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dm_config_text.h"
+#include "errbuf.h"
 #include "lvm_mirror.h"
 
 #define SECTION "lvm"
 #define MAX_TOKENS 256
 #define NAME_MAX_LVM 128
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- selection ---- */
 
@@ -88,11 +74,11 @@ int lvm_select_add(struct lvm_select *s, const char *item, char *err,
 	s->items = items;
 	return 0;
 bad:
-	seterr(err, errlen, SECTION "/volume_list: \"%s\" is not a VG name, "
-	       "\"vg/lv\" or \"@tag\"", item);
+	errbuf_set(err, errlen, SECTION "/volume_list: \"%s\" is not a VG "
+		   "name, \"vg/lv\" or \"@tag\"", item);
 	return -EINVAL;
 nomem:
-	seterr(err, errlen, "out of memory");
+	errbuf_set(err, errlen, "out of memory");
 	return -ENOMEM;
 }
 
@@ -145,13 +131,13 @@ static int get_path(const struct dm_config_node *k, const char *sec,
 {
 	if (!k->v || k->v->next || k->v->type != DM_CFG_STRING ||
 	    k->v->v.str[0] != '/') {
-		seterr(err, errlen, "%s/%s: expected an absolute path in "
-		       "quotes", sec, k->key);
+		errbuf_set(err, errlen, "%s/%s: expected an absolute path in "
+			   "quotes", sec, k->key);
 		return -EINVAL;
 	}
 	free(*out);
 	if (!(*out = strdup(k->v->v.str))) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -164,16 +150,16 @@ static int get_list(struct lvm_select *s, const struct dm_config_node *k,
 	int r;
 
 	if (!k->v) {
-		seterr(err, errlen, SECTION "/volume_list: expected a "
-		       "list of strings, got a section");
+		errbuf_set(err, errlen, SECTION "/volume_list: expected a "
+			   "list of strings, got a section");
 		return -EINVAL;
 	}
 	for (v = k->v; v; v = v->next) {
 		if (v->type == DM_CFG_EMPTY_ARRAY)
 			continue;
 		if (v->type != DM_CFG_STRING) {
-			seterr(err, errlen, SECTION "/volume_list: "
-			       "expected a list of strings");
+			errbuf_set(err, errlen, SECTION "/volume_list: "
+				   "expected a list of strings");
 			return -EINVAL;
 		}
 		if ((r = lvm_select_add(s, v->v.str, err, errlen)))
@@ -190,8 +176,8 @@ static int apply_section(struct lvm_conf *c, const struct dm_config_node *sec,
 	int r;
 
 	if (sec->v) {
-		seterr(err, errlen, "%s: expected a section (%s { ... }), "
-		       "got a value", sec->key, sec->key);
+		errbuf_set(err, errlen, "%s: expected a section (%s { ... }), "
+			   "got a value", sec->key, sec->key);
 		return -EINVAL;
 	}
 	for (k = sec->child; k; k = k->sib) {
@@ -207,8 +193,8 @@ static int apply_section(struct lvm_conf *c, const struct dm_config_node *sec,
 		else if (!strcmp(k->key, "locking_dir"))
 			r = get_path(k, SECTION, &c->locking_dir, err, errlen);
 		else {
-			seterr(err, errlen, "unknown %s " SECTION "/%s",
-			       k->v ? "setting" : "section", k->key);
+			errbuf_set(err, errlen, "unknown %s " SECTION "/%s",
+				   k->v ? "setting" : "section", k->key);
 			r = -EINVAL;
 		}
 		if (r)
@@ -245,7 +231,7 @@ int lvm_conf_parse(struct lvm_conf *c, const char *text, size_t len,
 			    !strcmp(n->key, "dmlogd"))
 				r = apply_section(c, n, why, sizeof(why));
 		if (r)
-			seterr(err, errlen, "%s: %s", name, why);
+			errbuf_set(err, errlen, "%s: %s", name, why);
 	}
 	dm_config_destroy(cft);
 	if (r)
@@ -427,57 +413,58 @@ int lvm_mirror_userspace_params(const char *params, const char *log_uuid,
 	int n;
 
 	if (tokenize(params, &tk) || tk.n < 1) {
-		seterr(err, errlen, "mirror table: empty or too long");
+		errbuf_set(err, errlen, "mirror table: empty or too long");
 		return -EINVAL;
 	}
 	if (!strcmp(tk.t[0], "userspace")) {
-		seterr(err, errlen, "the log is already a userspace log");
+		errbuf_set(err, errlen, "the log is already a userspace log");
 		return -EALREADY;
 	}
 	if (strcmp(tk.t[0], "disk")) {
-		seterr(err, errlen, "log type \"%s\": only a \"disk\" log "
-		       "(LVM's --mirrorlog disk) is switched to dmlogd",
-		       tk.t[0]);
+		errbuf_set(err, errlen, "log type \"%s\": only a \"disk\" log "
+			   "(LVM's --mirrorlog disk) is switched to dmlogd",
+			   tk.t[0]);
 		return -ENOTSUP;
 	}
 	if (tk.n < 2 || !parse_u64(tk.t[1], &nlog) || nlog < 2 || nlog > 3 ||
 	    tk.n < 2 + nlog) {
-		seterr(err, errlen, "mirror table: bad disk log argument "
-		       "count");
+		errbuf_set(err, errlen, "mirror table: bad disk log argument "
+			   "count");
 		return -EINVAL;
 	}
 	if (!parse_majmin(tk.t[2], &ma, &mi) && tk.t[2][0] != '/') {
-		seterr(err, errlen, "mirror table: bad log device \"%s\"",
-		       tk.t[2]);
+		errbuf_set(err, errlen, "mirror table: bad log device \"%s\"",
+			   tk.t[2]);
 		return -EINVAL;
 	}
 	if (!parse_u64(tk.t[3], &region) || region < 2 ||
 	    (region & (region - 1))) {
-		seterr(err, errlen, "mirror table: bad region size \"%s\"",
-		       tk.t[3]);
+		errbuf_set(err, errlen, "mirror table: bad region size \"%s\"",
+			   tk.t[3]);
 		return -EINVAL;
 	}
 	if (nlog == 3 && strcmp(tk.t[4], "sync") && strcmp(tk.t[4], "nosync")) {
-		seterr(err, errlen, "mirror table: unknown disk log flag "
-		       "\"%s\"", tk.t[4]);
+		errbuf_set(err, errlen, "mirror table: unknown disk log flag "
+			   "\"%s\"", tk.t[4]);
 		return -EINVAL;
 	}
 	/* legs, then optional features: checked, copied unchanged */
 	rest = 2 + nlog;
 	if (rest >= tk.n || !parse_u64(tk.t[rest], &nlegs) || nlegs < 2 ||
 	    nlegs > MIRROR_MAX_LEGS || rest + 1 + 2 * nlegs > tk.n) {
-		seterr(err, errlen, "mirror table: bad leg list");
+		errbuf_set(err, errlen, "mirror table: bad leg list");
 		return -EINVAL;
 	}
 	end = rest + 1 + 2 * nlegs;
 	if (end < tk.n) {
 		if (!parse_u64(tk.t[end], &nfeat) || end + 1 + nfeat != tk.n) {
-			seterr(err, errlen, "mirror table: bad feature list");
+			errbuf_set(err, errlen,
+				   "mirror table: bad feature list");
 			return -EINVAL;
 		}
 	}
 	if (!log_uuid[0] || strchr(log_uuid, ' ')) {
-		seterr(err, errlen, "bad log uuid \"%s\"", log_uuid);
+		errbuf_set(err, errlen, "bad log uuid \"%s\"", log_uuid);
 		return -EINVAL;
 	}
 
@@ -494,7 +481,7 @@ int lvm_mirror_userspace_params(const char *params, const char *log_uuid,
 	}
 	return 0;
 nospace:
-	seterr(err, errlen, "new mirror table too long");
+	errbuf_set(err, errlen, "new mirror table too long");
 	return -ENOSPC;
 }
 
@@ -511,39 +498,40 @@ int mirror_status_parse(const char *status, struct mirror_status *st,
 
 	memset(st, 0, sizeof(*st));
 	if (tokenize(status, &tk) || !tk.n) {
-		seterr(err, errlen, "mirror status: empty or too long");
+		errbuf_set(err, errlen, "mirror status: empty or too long");
 		return -EINVAL;
 	}
 	if (!parse_u64(tk.t[0], &nlegs) || nlegs < 1 ||
 	    nlegs > MIRROR_MAX_LEGS || tk.n < 1 + nlegs + 3) {
-		seterr(err, errlen, "mirror status: bad leg count");
+		errbuf_set(err, errlen, "mirror status: bad leg count");
 		return -EINVAL;
 	}
 	st->nlegs = (unsigned)nlegs;
 	for (i = 0; i < nlegs; i++)
 		if (!parse_majmin(tk.t[1 + i], &st->legs[i].major,
 				  &st->legs[i].minor)) {
-			seterr(err, errlen, "mirror status: bad leg device "
-			       "\"%s\"", tk.t[1 + i]);
+			errbuf_set(err, errlen, "mirror status: bad leg device "
+				   "\"%s\"", tk.t[1 + i]);
 			return -EINVAL;
 		}
 	p = 1 + nlegs;
 	if (sscanf(tk.t[p], "%" SCNu64 "/%" SCNu64 "%n", &st->insync,
 		   &st->total, &used) != 2 || tk.t[p][used] ||
 	    st->insync > st->total) {
-		seterr(err, errlen, "mirror status: bad sync ratio \"%s\"",
-		       tk.t[p]);
+		errbuf_set(err, errlen, "mirror status: bad sync ratio \"%s\"",
+			   tk.t[p]);
 		return -EINVAL;
 	}
 	p++;
 	if (!parse_u64(tk.t[p], &nhealth) || nhealth != 1) {
-		seterr(err, errlen, "mirror status: bad health field count");
+		errbuf_set(err, errlen,
+			   "mirror status: bad health field count");
 		return -EINVAL;
 	}
 	h = tk.t[++p];
 	if (strlen(h) != nlegs) {
-		seterr(err, errlen, "mirror status: %zu health characters "
-		       "for %u legs", strlen(h), st->nlegs);
+		errbuf_set(err, errlen, "mirror status: %zu health characters "
+			   "for %u legs", strlen(h), st->nlegs);
 		return -EINVAL;
 	}
 	for (i = 0; i < nlegs; i++)
@@ -551,12 +539,12 @@ int mirror_status_parse(const char *status, struct mirror_status *st,
 	p++;
 	if (p >= tk.n || !parse_u64(tk.t[p], &nlog) || nlog < 1 ||
 	    p + 1 + nlog != tk.n) {
-		seterr(err, errlen, "mirror status: bad log status");
+		errbuf_set(err, errlen, "mirror status: bad log status");
 		return -EINVAL;
 	}
 	p++;
 	if (strlen(tk.t[p]) >= sizeof(st->log_type)) {
-		seterr(err, errlen, "mirror status: bad log type");
+		errbuf_set(err, errlen, "mirror status: bad log type");
 		return -EINVAL;
 	}
 	snprintf(st->log_type, sizeof(st->log_type), "%s", tk.t[p]);
@@ -565,8 +553,8 @@ int mirror_status_parse(const char *status, struct mirror_status *st,
 		if (!parse_majmin(tk.t[p + 1], &st->log_major,
 				  &st->log_minor) ||
 		    strlen(tk.t[p + 2]) != 1) {
-			seterr(err, errlen, "mirror status: bad log device "
-			       "status");
+			errbuf_set(err, errlen, "mirror status: bad log device "
+				   "status");
 			return -EINVAL;
 		}
 		st->log_has_dev = true;

@@ -1,7 +1,6 @@
 /* dmlog-lvm's --selected mode: the selected LVs of an LVM report and
  * lvm.conf's auto_activation_volume_list (see lvm_selected.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,24 +9,11 @@
 #include <libdevmapper.h>
 
 #include "dm_config_text.h"
+#include "errbuf.h"
 #include "lvm_selected.h"
 #include "lvm_report.h"
 
 #define AUTOACT_KEY "activation/auto_activation_volume_list"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- the report ---- */
 
@@ -82,15 +68,19 @@ static bool copy_field(char *to, size_t cap, const char *s)
  * what the command asked for. */
 static int read_row(struct json_object *row, struct lvm_sel_lv *lv)
 {
-	const char *lvt = lvm_report_str(row, "lv_tags"), *vgt = lvm_report_str(row, "vg_tags");
+	const char *lvt = lvm_report_str(row, "lv_tags");
+	const char *vgt = lvm_report_str(row, "vg_tags");
 	const char *lva = lvm_report_str(row, "lv_autoactivation");
 	const char *vga = lvm_report_str(row, "vg_autoactivation");
 
 	memset(lv, 0, sizeof(*lv));
-	if (!copy_field(lv->vg, sizeof(lv->vg), lvm_report_str(row, "vg_name")) ||
-	    !copy_field(lv->lv, sizeof(lv->lv), lvm_report_str(row, "lv_name")) ||
+	if (!copy_field(lv->vg, sizeof(lv->vg),
+			lvm_report_str(row, "vg_name")) ||
+	    !copy_field(lv->lv, sizeof(lv->lv),
+			lvm_report_str(row, "lv_name")) ||
 	    !copy_field(lv->segtype, sizeof(lv->segtype),
-			lvm_report_str(row, "segtype")) || !lvt || !vgt || !lva || !vga)
+			lvm_report_str(row, "segtype")) ||
+	    !lvt || !vgt || !lva || !vga)
 		return -EINVAL;
 	lv->autoact = *lva && *vga;
 	return split_tags(lv, lvt, vgt);
@@ -173,21 +163,22 @@ static int parse_rows(struct lvm_sel_list *out, const struct lvm_select *s,
 
 	if (!(out->lvs = calloc(nrows + 1, sizeof(*out->lvs))) ||
 	    !(out->missing = calloc(s->n + 1, sizeof(*out->missing)))) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < nrows; i++) {
 		if ((r = read_row(json_object_array_get_idx(rows, i), &lv))) {
 			sel_lv_free(&lv);
-			seterr(err, errlen, r == -ENOMEM ? "out of memory" :
-			       "row %zu of LVM's lvs report lacks a field", i);
+			errbuf_set(err, errlen, r == -ENOMEM ? "out of memory"
+				   : "row %zu of LVM's lvs report lacks a "
+				   "field", i);
 			return r;
 		}
 		if (take_row(out, s, &lv, found))
 			sel_lv_free(&lv);
 	}
 	if (find_missing(out, s, found)) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -204,12 +195,12 @@ int lvm_sel_parse(struct lvm_sel_list *out, const struct lvm_select *s,
 	memset(out, 0, sizeof(*out));
 	if (!rows) {
 		json_object_put(root);
-		seterr(err, errlen, "not LVM's JSON lvs report");
+		errbuf_set(err, errlen, "not LVM's JSON lvs report");
 		return -EINVAL;
 	}
 	if (!(found = calloc(s->n + 1, sizeof(*found)))) {
 		json_object_put(root);
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	r = parse_rows(out, s, rows, found, err, errlen);
@@ -245,7 +236,7 @@ static int add_entry(struct lvm_autoact *a, const char *item, char *err,
 		r = -ENOMEM;
 	}
 	if (r)
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 	return r;
 }
 
@@ -256,8 +247,8 @@ static int read_list(struct lvm_autoact *a, const struct dm_config_node *k,
 	int r;
 
 	if (!k->v) {
-		seterr(err, errlen, "%s: " AUTOACT_KEY ": expected a list of "
-		       "strings, got a section", name);
+		errbuf_set(err, errlen, "%s: " AUTOACT_KEY ": expected a list "
+			   "of strings, got a section", name);
 		return -EINVAL;
 	}
 	a->set = true;
@@ -265,8 +256,8 @@ static int read_list(struct lvm_autoact *a, const struct dm_config_node *k,
 		if (v->type == DM_CFG_EMPTY_ARRAY)
 			continue;
 		if (v->type != DM_CFG_STRING) {
-			seterr(err, errlen, "%s: " AUTOACT_KEY ": expected a "
-			       "list of strings", name);
+			errbuf_set(err, errlen, "%s: " AUTOACT_KEY ": expected "
+				   "a list of strings", name);
 			return -EINVAL;
 		}
 		if ((r = add_entry(a, v->v.str, err, errlen)))

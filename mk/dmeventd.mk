@@ -2,7 +2,7 @@
 # dmlog-dmeventd(8)): a shared object, so its objects and the lib sources
 # it uses are built position-independent under $(B)/pic/.
 PLUGIN_SRC     := $(sort $(wildcard daemons/dmeventd-dmlog/*.c))
-PLUGIN_LIB_SRC := lib/lvm_mirror.c lib/lvm_report.c lib/dm_config_text.c
+PLUGIN_LIB_SRC := lib/lvm_mirror.c lib/lvm_report.c lib/dm_config_text.c lib/errbuf.c
 PLUGIN         := $(B)/daemons/dmeventd-dmlog/libdevmapper-event-dmlog.so
 PLUGIN_MAP     := daemons/dmeventd-dmlog/exports.map
 pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
