@@ -357,6 +357,8 @@ static void watch_ast(void *arg, int status)
  * owner may have marked more regions since. */
 static int suspect_slot(struct cluster_log *cl, struct watch *w, bool lost)
 {
+	int r;
+
 	if (!w->suspect) {
 		w->suspect = true;
 		cl->nr_suspect++;
@@ -367,13 +369,11 @@ static int suspect_slot(struct cluster_log *cl, struct watch *w, bool lost)
 #ifdef DMLOG_FAULT_NO_TWO_WRITERS
 	return 0;	/* test-only broken build: the dead node's marks ignored */
 #endif
-	if (lost) {
-		int r = cl->cops->read_slot(cl->st, w->slot, cl->lost_marks);
-
-		if (r)
-			return r;
-	}
-	return cl->cops->read_slot(cl->st, w->slot, cl->suspect);
+	if (!lost)
+		return cl->cops->read_slot(cl->st, w->slot, cl->suspect);
+	/* one read: every lost slot's marks are suspect too */
+	r = cl->cops->read_slot(cl->st, w->slot, cl->lost_marks);
+	return r ? r : bitmap_or(cl->suspect, cl->lost_marks);
 }
 
 static void clear_suspects(struct cluster_log *cl)
